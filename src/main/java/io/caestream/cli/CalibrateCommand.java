@@ -1,0 +1,62 @@
+package io.caestream.cli;
+
+import io.caestream.dataset.MvtecLayout;
+import io.caestream.model.BatchListener;
+import io.caestream.model.ModelSource;
+import io.caestream.scoring.Calibration;
+import io.caestream.scoring.Calibrator;
+import io.caestream.scoring.ScoringEngine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code calibrate}: threshold and score statistics from normal images, written beside the model. */
+@Command(name = "calibrate", mixinStandardHelpOptions = true,
+    description = "Run the serving path over normal images and write <model>.calibration.json.")
+public final class CalibrateCommand implements Callable<Integer> {
+  @Mixin
+  ScorerOptions options;
+
+  @Option(names = "--data", description = "MVTec-layout folder: its validation normals (see --normal-dir) are used.")
+  Path data;
+
+  @Option(names = "--normal-dir", description = "Folder of normal images (default: <data>/test/good).")
+  Path normalDir;
+
+  @Option(names = "--quantile", defaultValue = "0.995", description = "Quantile of normal scores used as threshold (default ${DEFAULT-VALUE}).")
+  double quantile;
+
+  @Option(names = "--out", description = "Calibration file (default: <model>.calibration.json beside the model).")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    if (normalDir == null && data == null) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "give --data DIR or --normal-dir DIR");
+    }
+    Path dir = normalDir != null ? normalDir : new MvtecLayout(data).testDir(MvtecLayout.GOOD);
+    List<Path> files = MvtecLayout.imagesIn(dir);
+    try (ScoringEngine engine = ScoringEngine.open(options.load(), BatchListener.NONE, true)) {
+      Path target = out != null ? out : engine.source().file().map(ModelSource::calibrationFile)
+          .orElseThrow(() -> new IllegalArgumentException("the bundled model is read-only: pass --model or --out"));
+      Progress progress = new Progress("calibrate", files.size());
+      Calibration c = Calibrator.calibrate(engine.scorer(), files, quantile,
+          engine.model().metadata().sha256(), options.workers,
+          progress::update);
+      progress.finish();
+      Files.createDirectories(target.toAbsolutePath().getParent());
+      c.write(target);
+      System.out.printf("%-16s %s%n%-16s %s%n%-16s %.6g (q=%.4f)%n%-16s %.6g%n%-16s %d%n",
+          "calibration", target, "method", c.method(), "threshold", c.threshold(), c.quantile(),
+          "pixel threshold", c.pixelThreshold(), "images", c.images());
+      System.out.printf("%-16s min %.6g  mean %.6g  std %.6g  p50 %.6g  p99 %.6g  max %.6g%n", "scores",
+          c.stats().min(), c.stats().mean(), c.stats().std(), c.stats().p50(), c.stats().p99(), c.stats().max());
+      return Main.EXIT_OK;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.caestream.cli;
+
+import io.caestream.dataset.FashionMnist;
+import io.caestream.dataset.SyntheticDatasetWriter;
+import io.caestream.dataset.SyntheticSurfaces;
+import io.caestream.dataset.SyntheticSurfaces.Surface;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dataset synthetic|fashion-mnist}: writes data sets in MVTec layout. */
+@Command(name = "dataset", mixinStandardHelpOptions = true,
+    description = "Write a data set in MVTec AD layout.",
+    subcommands = {DatasetCommand.Synthetic.class, DatasetCommand.Fashion.class})
+public final class DatasetCommand implements Runnable {
+  @Override
+  public void run() {
+    new picocli.CommandLine(this).usage(System.out);
+  }
+
+  @Command(name = "synthetic", mixinStandardHelpOptions = true,
+      description = "Procedural grey surfaces with injected defects and their masks.")
+  static final class Synthetic implements Callable<Integer> {
+    @Option(names = "--out", required = true, description = "Output folder.")
+    Path out;
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--train", defaultValue = "1000", description = "Normal training images (default ${DEFAULT-VALUE}).")
+    int train;
+    @Option(names = "--test", defaultValue = "200", description = "Test images, half defective (default ${DEFAULT-VALUE}).")
+    int test;
+    @Option(names = "--size", defaultValue = "64", description = "Image side in pixels (default ${DEFAULT-VALUE}).")
+    int size;
+    @Option(names = "--surfaces", split = ",", defaultValue = "metal,fabric,print",
+        description = "Surface kinds to mix: metal, fabric, print (default ${DEFAULT-VALUE}).")
+    List<Surface> surfaces;
+
+    @Override
+    public Integer call() throws Exception {
+      Progress progress = new Progress("dataset synthetic", train + test);
+      new SyntheticDatasetWriter(new SyntheticSurfaces(size, seed, surfaces))
+          .write(out, train, test, progress::update);
+      progress.finish();
+      System.out.printf("wrote %d train and %d test images to %s%n", train, test, out);
+      return Main.EXIT_OK;
+    }
+  }
+
+  @Command(name = "fashion-mnist", mixinStandardHelpOptions = true,
+      description = "One Fashion-MNIST class as normal, the other classes as anomalies.")
+  static final class Fashion implements Callable<Integer> {
+    @Option(names = "--normal-class", required = true, description = "Class 0-9 used as normal.")
+    int normalClass;
+    @Option(names = "--out", required = true, description = "Output folder.")
+    Path out;
+    @Option(names = "--idx-dir", description = "Folder of the IDX files (default ${DEFAULT-VALUE}).")
+    Path idxDir = FashionMnist.DEFAULT_IDX_DIR;
+
+    @Override
+    public Integer call() throws Exception {
+      Progress progress = new Progress("dataset fashion-mnist", 16_000);
+      new FashionMnist(idxDir).writeOneClass(normalClass, out, progress::update);
+      progress.finish();
+      System.out.printf("wrote class %d (%s) as normal to %s%n", normalClass,
+          FashionMnist.CLASS_NAMES.get(normalClass), out);
+      return Main.EXIT_OK;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.caestream.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caestream.dataset.MvtecLayout;
+import io.caestream.model.BatchListener;
+import io.caestream.scoring.Evaluator;
+import io.caestream.scoring.ScoringEngine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code evaluate}: image/pixel AUROC, AUPR and F1 on a labelled MVTec-layout folder. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Image AUROC, AUPR, F1 at the threshold and pixel AUROC on a labelled MVTec-layout folder.")
+public final class EvaluateCommand implements Callable<Integer> {
+  @Mixin
+  ScorerOptions options;
+
+  @Option(names = "--data", required = true, description = "MVTec-layout folder (its test/ is evaluated).")
+  Path data;
+
+  @Option(names = "--json", description = "Also write the report as JSON to this file.")
+  Path json;
+
+  @Override
+  public Integer call() throws Exception {
+    var images = new MvtecLayout(data).testImages();
+    try (ScoringEngine engine = ScoringEngine.open(options.load(), BatchListener.NONE)) {
+      Progress progress = new Progress("evaluate", images.size());
+      Evaluator.Report r = Evaluator.evaluate(engine.scorer(), images, options.workers, progress::update);
+      progress.finish();
+      System.out.printf("%-14s %8s %8s %8s%n", "DEFECT", "IMAGES", "AUROC", "PIX-AUROC");
+      for (Map.Entry<String, Evaluator.DefectReport> e : r.perDefect().entrySet()) {
+        System.out.printf("%-14s %8d %8s %8s%n", e.getKey(), e.getValue().images(),
+            Tables.num(e.getValue().imageAuroc(), "%.4f"), Tables.num(e.getValue().pixelAuroc(), "%.4f"));
+      }
+      System.out.printf("%-14s %8d %8s %8s%n", "ALL", r.images(), Tables.num(r.imageAuroc(), "%.4f"),
+          Tables.num(r.pixelAuroc(), "%.4f"));
+      System.out.printf("%nmodel %s (%s), method %s, threshold %.6g%n", engine.model().metadata().name(),
+          engine.model().metadata().version(), r.method(), r.threshold());
+      System.out.printf("image AUPR %.4f   F1 %.4f (precision %.4f, recall %.4f)   rejected %d%n",
+          r.imageAupr(), r.f1(), r.precision(), r.recall(), r.rejected());
+      if (json != null) {
+        Path parent = json.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Files.writeString(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+      }
+      return Main.EXIT_OK;
+    }
+  }
+}

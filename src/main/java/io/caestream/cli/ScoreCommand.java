@@ -1,0 +1,78 @@
+package io.caestream.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caestream.dataset.MvtecLayout;
+import io.caestream.model.BatchListener;
+import io.caestream.scoring.ParallelScoring;
+import io.caestream.scoring.Region;
+import io.caestream.scoring.ScoreResult;
+import io.caestream.scoring.ScoringEngine;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code score PATH...}: offline scoring through the stream's own path. */
+@Command(name = "score", mixinStandardHelpOptions = true,
+    description = "Score image files or folders with the same code path as the stream.")
+public final class ScoreCommand implements Callable<Integer> {
+  @Parameters(arity = "1..*", paramLabel = "PATH", description = "Image files or folders.")
+  List<Path> paths;
+
+  @Mixin
+  ScorerOptions options;
+
+  @Option(names = "--json", description = "Print JSON instead of a table.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Path> files = MvtecLayout.expand(paths);
+    try (ScoringEngine engine = ScoringEngine.open(options.load(), BatchListener.NONE)) {
+      List<ParallelScoring.Outcome> outcomes = ParallelScoring.score(engine.scorer(), files,
+          options.workers, false, n -> { });
+      if (json) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ParallelScoring.Outcome o : outcomes) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("file", o.file().toString());
+          if (o.scored()) {
+            ScoreResult r = o.result();
+            row.put("score", r.score());
+            row.put("threshold", r.threshold());
+            row.put("normalizedScore", r.normalizedScore());
+            row.put("anomalous", r.anomalous());
+            row.put("region", r.region());
+          } else {
+            row.put("rejected", o.rejection().reason().word());
+            row.put("message", o.rejection().getMessage());
+          }
+          rows.add(row);
+        }
+        System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(rows));
+      } else {
+        System.out.printf("%-40s %10s %6s %-9s %s%n", "FILE", "SCORE", "NORM", "VERDICT", "REGION (x,y wxh area%)");
+        for (ParallelScoring.Outcome o : outcomes) {
+          String name = Tables.shorten(o.file().toString(), 40);
+          if (o.scored()) {
+            ScoreResult r = o.result();
+            Region g = r.region();
+            System.out.printf("%-40s %10.6f %6.3f %-9s %d,%d %dx%d %.2f%%%n", name, r.score(),
+                r.normalizedScore(), r.anomalous() ? "ANOMALY" : "ok", g.x(), g.y(), g.width(),
+                g.height(), g.areaPct());
+          } else {
+            System.out.printf("%-40s %10s %6s %-9s %s%n", name, "-", "-", "REJECTED",
+                o.rejection().reason().word() + ": " + o.rejection().getMessage());
+          }
+        }
+      }
+      return Main.EXIT_OK;
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package io.caestream.model;
+
+import io.caestream.image.InputSpec;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Triton-style dynamic batching across caller threads. Each caller (a stream thread, a CLI
+ * worker) hands in one image and blocks until its own reconstruction is back, so a caller never
+ * moves on, and Kafka never commits an offset, for an image that was not scored. One inference
+ * thread takes whatever is waiting, up to {@code maxBatch} images, optionally waiting up to
+ * {@code maxDelay} for a batch to fill, and runs it in one session call.
+ *
+ * <p>Batch size therefore follows the number of concurrent callers: with T stream threads no
+ * batch is larger than T; a delay only helps when callers arrive staggered.
+ */
+public final class DynamicBatcher implements AutoCloseable {
+  private final CaeModel model;
+  private final int maxBatch;
+  private final long maxDelayNanos;
+  private final BatchListener listener;
+  private final BlockingQueue<Request> queue;
+  private final Thread worker;
+  private volatile boolean closed;
+
+  private static final class Request {
+    final float[] input;
+    final float[] output;
+    final Thread caller = Thread.currentThread();
+    volatile boolean done;
+    volatile RuntimeException failure;
+
+    Request(float[] input, float[] output) {
+      this.input = input;
+      this.output = output;
+    }
+  }
+
+  public DynamicBatcher(CaeModel model, int maxBatch, long maxDelayMillis, BatchListener listener) {
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("maxBatch must be at least 1");
+    }
+    this.model = model;
+    this.maxBatch = maxBatch;
+    this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMillis);
+    this.listener = listener;
+    this.queue = new ArrayBlockingQueue<>(Math.max(64, maxBatch * 4));
+    this.worker = new Thread(this::loop, "cae-inference");
+    this.worker.setDaemon(true);
+    this.worker.start();
+  }
+
+  public InputSpec inputSpec() {
+    return model.inputSpec();
+  }
+
+  public CaeModel model() {
+    return model;
+  }
+
+  /**
+   * Reconstructs one image: {@code input} and {@code output} hold {@code inputSpec().size()}
+   * floats. Blocks until done.
+   *
+   * @throws ModelFailureException when the model fails or the batcher is closed
+   */
+  public void reconstruct(float[] input, float[] output) {
+    if (closed) {
+      throw new ModelFailureException("the model is closed", null);
+    }
+    Request r = new Request(input, output);
+    try {
+      queue.put(r);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ModelFailureException("interrupted while queueing an image for inference", e);
+    }
+    if (closed && !worker.isAlive()) {
+      failPending();
+    }
+    boolean interrupted = false;
+    while (!r.done) {
+      LockSupport.park(this);
+      if (Thread.interrupted()) {
+        // Finish the wait: the worker writes into our arrays and must not outlive this call.
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (r.failure != null) {
+      throw r.failure;
+    }
+  }
+
+  private void loop() {
+    List<Request> batch = new ArrayList<>(maxBatch);
+    int size = model.inputSpec().size();
+    try (ModelRunner runner = model.newRunner(maxBatch)) {
+      FloatBuffer in = runner.input();
+      FloatBuffer out = runner.output();
+      while (!closed || !queue.isEmpty()) {
+        Request first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        fill(batch);
+        RuntimeException failure = null;
+        try {
+          for (int i = 0; i < batch.size(); i++) {
+            in.put(i * size, batch.get(i).input, 0, size);
+          }
+          long start = System.nanoTime();
+          runner.run(batch.size());
+          listener.batchDone(batch.size(), System.nanoTime() - start);
+          for (int i = 0; i < batch.size(); i++) {
+            out.get(i * size, batch.get(i).output, 0, size);
+          }
+        } catch (RuntimeException e) {
+          failure = e instanceof ModelFailureException ? e
+              : new ModelFailureException("inference failed: " + e, e);
+        }
+        for (Request r : batch) {
+          r.failure = failure;
+          r.done = true;
+          LockSupport.unpark(r.caller);
+        }
+        batch.clear();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      failPending();
+    }
+  }
+
+  private void fill(List<Request> batch) throws InterruptedException {
+    queue.drainTo(batch, maxBatch - batch.size());
+    if (maxDelayNanos <= 0) {
+      return;
+    }
+    long deadline = System.nanoTime() + maxDelayNanos;
+    while (batch.size() < maxBatch) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      Request next = queue.poll(left, TimeUnit.NANOSECONDS);
+      if (next == null) {
+        return;
+      }
+      batch.add(next);
+      queue.drainTo(batch, maxBatch - batch.size());
+    }
+  }
+
+  private void failPending() {
+    Request r;
+    while ((r = queue.poll()) != null) {
+      r.failure = new ModelFailureException("the model was closed before this image ran", null);
+      r.done = true;
+      LockSupport.unpark(r.caller);
+    }
+  }
+
+  /** Stops the inference thread after the queued images; later calls fail. */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      worker.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package io.caestream.model;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Where a model and its calibration come from: a file (with {@code <model>.calibration.json}
+ * beside it) or the model bundled in the jar.
+ */
+public record ModelSource(String name, byte[] modelBytes, Optional<byte[]> calibrationBytes,
+    Optional<Path> file) {
+
+  public static final String BUNDLED = "synthetic-surface";
+
+  public static ModelSource file(Path model) {
+    if (!Files.isRegularFile(model)) {
+      throw new ModelLoadException("model file " + model + " does not exist");
+    }
+    try {
+      byte[] bytes = Files.readAllBytes(model);
+      Path cal = calibrationFile(model);
+      Optional<byte[]> calBytes = Files.exists(cal) ? Optional.of(Files.readAllBytes(cal)) : Optional.empty();
+      return new ModelSource(stem(model.getFileName().toString()), bytes, calBytes, Optional.of(model));
+    } catch (IOException e) {
+      throw new ModelLoadException("cannot read model " + model + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The model shipped inside the jar (models/synthetic-surface.onnx). */
+  public static ModelSource bundled() {
+    byte[] model = resource("/models/" + BUNDLED + ".onnx")
+        .orElseThrow(() -> new ModelLoadException("the bundled model is missing from the jar"));
+    return new ModelSource(BUNDLED, model, resource("/models/" + BUNDLED + ".calibration.json"),
+        Optional.empty());
+  }
+
+  /** {@code path} when given, else the bundled model. */
+  public static ModelSource fileOrBundled(Path path) {
+    return path == null || path.toString().isEmpty() ? bundled() : file(path);
+  }
+
+  public static Path calibrationFile(Path model) {
+    return model.resolveSibling(stem(model.getFileName().toString()) + ".calibration.json");
+  }
+
+  private static String stem(String fileName) {
+    return fileName.replaceFirst("\\.onnx$", "");
+  }
+
+  private static Optional<byte[]> resource(String name) {
+    try (InputStream in = ModelSource.class.getResourceAsStream(name)) {
+      return in == null ? Optional.empty() : Optional.of(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

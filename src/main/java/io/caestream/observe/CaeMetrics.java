@@ -1,0 +1,160 @@
+package io.caestream.observe;
+
+import io.caestream.image.RejectReason;
+import io.caestream.model.BatchListener;
+import io.caestream.scoring.Calibration;
+import io.caestream.scoring.ScoreResult;
+import io.caestream.scoring.ScoringObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The cae_* metrics. Micrometer names and what Prometheus shows:
+ * <ul>
+ *   <li>{@code cae.images} {outcome=normal|anomalous|rejected} -> {@code cae_images_total}</li>
+ *   <li>{@code cae.rejected.images} {reason} -> {@code cae_rejected_images_total}</li>
+ *   <li>{@code cae.reconstruction.error} summary -> {@code cae_reconstruction_error_bucket/_sum/_count}</li>
+ *   <li>{@code cae.inference} timer, per batch -> {@code cae_inference_seconds_*}</li>
+ *   <li>{@code cae.batch.size} summary -> {@code cae_batch_size_*}</li>
+ *   <li>{@code cae.scoring.latency} timer, record in to event out -> {@code cae_scoring_latency_seconds_*}</li>
+ *   <li>{@code cae.anomaly.threshold} gauge; {@code cae.model.info} {model,version,provider} gauge = 1</li>
+ * </ul>
+ * No label depends on the image or its source, so cardinality is fixed. Reconstruction-error
+ * buckets are placed around the calibrated threshold (finely between 0.5x and 2x) so quantiles
+ * and the drift alert resolve where decisions are made.
+ */
+public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchListener {
+  /** Multiples of the threshold used as reconstruction-error bucket bounds. */
+  static final double[] THRESHOLD_MULTIPLES = {0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9,
+      1.0, 1.1, 1.25, 1.5, 2, 3, 5, 10, 30, 100};
+
+  private final double threshold;
+  private final double[] errorBuckets;
+  private final String modelName;
+  private final String modelVersion;
+  private final String provider;
+
+  private Counter normal;
+  private Counter anomalous;
+  private Counter rejected;
+  private final Map<RejectReason, Counter> rejectedByReason = new EnumMap<>(RejectReason.class);
+  private Counter internalErrors;
+  private DistributionSummary reconstructionError;
+  private Timer inference;
+  private DistributionSummary batchSize;
+  private Timer latency;
+  private final AtomicLong scoredCount = new AtomicLong();
+
+  public CaeMetrics(double threshold, Calibration calibration, String modelName, String modelVersion,
+      String provider) {
+    this.threshold = threshold;
+    this.errorBuckets = errorBuckets(threshold, calibration);
+    this.modelName = modelName;
+    this.modelVersion = modelVersion;
+    this.provider = provider;
+  }
+
+  /** Threshold multiples plus the calibration's normal p50/p99, sorted and distinct. */
+  static double[] errorBuckets(double threshold, Calibration calibration) {
+    TreeSet<Double> b = new TreeSet<>();
+    for (double m : THRESHOLD_MULTIPLES) {
+      b.add(threshold * m);
+    }
+    if (calibration != null) {
+      b.add(calibration.stats().p50());
+      b.add(calibration.stats().p99());
+    }
+    b.removeIf(v -> !(v > 0) || Double.isInfinite(v));
+    return b.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  double[] reconstructionErrorBuckets() {
+    return errorBuckets.clone();
+  }
+
+  @Override
+  public void bindTo(MeterRegistry r) {
+    normal = Counter.builder("cae.images").tag("outcome", "normal").description("Images scored or rejected, by outcome").register(r);
+    anomalous = Counter.builder("cae.images").tag("outcome", "anomalous").description("Images scored or rejected, by outcome").register(r);
+    rejected = Counter.builder("cae.images").tag("outcome", "rejected").description("Images scored or rejected, by outcome").register(r);
+    for (RejectReason reason : RejectReason.values()) {
+      rejectedByReason.put(reason, rejectedCounter(r, reason.word()));
+    }
+    internalErrors = rejectedCounter(r, "internal-error");
+    reconstructionError = DistributionSummary.builder("cae.reconstruction.error")
+        .description("Image anomaly score (reconstruction error) of scored images")
+        .serviceLevelObjectives(errorBuckets).register(r);
+    inference = Timer.builder("cae.inference").description("ONNX Runtime run time per batch")
+        .serviceLevelObjectives(durations(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2))
+        .register(r);
+    batchSize = DistributionSummary.builder("cae.batch.size").description("Images per inference batch")
+        .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256).register(r);
+    latency = Timer.builder("cae.scoring.latency").description("Record in to event out, per image")
+        .serviceLevelObjectives(durations(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5))
+        .register(r);
+    Gauge.builder("cae.anomaly.threshold", () -> threshold).description("Anomaly score threshold in use").register(r);
+    Gauge.builder("cae.model.info", () -> 1).description("The model being served")
+        .tag("model", modelName).tag("version", modelVersion).tag("provider", provider).register(r);
+  }
+
+  private static Counter rejectedCounter(MeterRegistry r, String reason) {
+    return Counter.builder("cae.rejected.images").tag("reason", reason)
+        .description("Images dead-lettered, by reason").register(r);
+  }
+
+  private static Duration[] durations(double... seconds) {
+    Duration[] d = new Duration[seconds.length];
+    for (int i = 0; i < seconds.length; i++) {
+      d[i] = Duration.ofNanos((long) (seconds[i] * 1e9));
+    }
+    return d;
+  }
+
+  @Override
+  public void scored(ScoreResult result, long latencyNanos) {
+    (result.anomalous() ? anomalous : normal).increment();
+    reconstructionError.record(result.score());
+    latency.record(latencyNanos, TimeUnit.NANOSECONDS);
+    scoredCount.incrementAndGet();
+  }
+
+  @Override
+  public void rejected(RejectReason reason) {
+    rejected.increment();
+    rejectedByReason.get(reason).increment();
+  }
+
+  /** For records the processing exception handler dead-letters as internal errors. */
+  public void internalError() {
+    rejected.increment();
+    internalErrors.increment();
+  }
+
+  @Override
+  public void batchDone(int size, long nanos) {
+    batchSize.record(size);
+    inference.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public double count(String outcome) {
+    return switch (outcome) {
+      case "normal" -> normal.count();
+      case "anomalous" -> anomalous.count();
+      default -> rejected.count();
+    };
+  }
+
+  public DistributionSummary batchSizes() {
+    return batchSize;
+  }
+}

@@ -1,0 +1,48 @@
+package io.caestream.scoring;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What {@code calibrate} learned from normal images, stored as {@code <model>.calibration.json}
+ * beside the model: the score threshold, the method it is valid for, the pixel threshold for
+ * regions, and the normal score distribution (metrics derive their histogram buckets from it).
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Calibration(double threshold, String method, double quantile, double pixelThreshold,
+    double smoothingSigma, Stats stats, int images, String modelSha256, String createdAt) {
+
+  /** Summary of the normal scores. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Stats(double min, double mean, double std, double p50, double p99, double max) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  public ScoringMethod scoringMethod() {
+    return ScoringMethod.of(method);
+  }
+
+  public static Calibration read(byte[] json) {
+    try {
+      return JSON.readValue(json, Calibration.class);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("calibration file is not valid: " + e.getMessage(), e);
+    }
+  }
+
+  public void write(Path file) throws IOException {
+    Files.write(file, JSON.writeValueAsBytes(this));
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

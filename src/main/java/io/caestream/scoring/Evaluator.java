@@ -1,0 +1,108 @@
+package io.caestream.scoring;
+
+import io.caestream.image.ImageDecoder;
+import io.caestream.image.ImageLimits;
+import io.caestream.image.ImageRejectedException;
+import io.caestream.image.InputSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.IntConsumer;
+
+/**
+ * Runs the serving path over a labelled MVTec-layout test set and reports image AUROC, AUPR, F1 at
+ * the threshold in use, and pixel AUROC where masks exist, overall and per defect type.
+ */
+public final class Evaluator {
+  private Evaluator() {}
+
+  /** Per defect type: that type against the good images. */
+  public record DefectReport(int images, double imageAuroc, Double pixelAuroc) {}
+
+  public record Report(int images, int rejected, double imageAuroc, double imageAupr, double f1,
+      double precision, double recall, double threshold, String method, Double pixelAuroc,
+      Map<String, DefectReport> perDefect) {}
+
+  public static Report evaluate(ImageScorer scorer, List<LabelledImage> images, int threads,
+      IntConsumer progress) {
+    if (images.isEmpty()) {
+      throw new IllegalArgumentException("no test images");
+    }
+    List<ParallelScoring.Outcome> outcomes = ParallelScoring.score(scorer,
+        images.stream().map(LabelledImage::file).toList(), threads, true, progress);
+    List<Integer> kept = new ArrayList<>();
+    for (int i = 0; i < outcomes.size(); i++) {
+      if (outcomes.get(i).scored()) {
+        kept.add(i);
+      }
+    }
+    double[] scores = new double[kept.size()];
+    boolean[] positive = new boolean[kept.size()];
+    for (int k = 0; k < kept.size(); k++) {
+      scores[k] = outcomes.get(kept.get(k)).result().score();
+      positive[k] = images.get(kept.get(k)).anomalous();
+    }
+    boolean anyMask = images.stream().anyMatch(im -> im.mask().isPresent());
+    InputSpec spec = scorer.inputSpec();
+    ImageDecoder maskDecoder = new ImageDecoder(new InputSpec(1, spec.height(), spec.width()),
+        ImageLimits.DEFAULT);
+    double threshold = scorer.settings().threshold();
+    RankMetrics.AtThreshold at = RankMetrics.atThreshold(scores, positive, threshold);
+    Map<String, DefectReport> perDefect = new LinkedHashMap<>();
+    for (String label : new TreeSet<>(images.stream().map(LabelledImage::label).toList())) {
+      if (label.equals(LabelledImage.GOOD)) {
+        continue;
+      }
+      List<Integer> subset = kept.stream().filter(i -> {
+        String l = images.get(i).label();
+        return l.equals(label) || l.equals(LabelledImage.GOOD);
+      }).toList();
+      double[] s = subset.stream().mapToDouble(i -> outcomes.get(i).result().score()).toArray();
+      boolean[] p = new boolean[subset.size()];
+      for (int k = 0; k < subset.size(); k++) {
+        p[k] = images.get(subset.get(k)).anomalous();
+      }
+      Double pix = anyMask ? pixelAuroc(subset, images, outcomes, maskDecoder) : null;
+      perDefect.put(label, new DefectReport((int) subset.stream()
+          .filter(i -> images.get(i).anomalous()).count(), RankMetrics.auroc(s, p), pix));
+    }
+    Double pixel = anyMask ? pixelAuroc(kept, images, outcomes, maskDecoder) : null;
+    return new Report(kept.size(), outcomes.size() - kept.size(), RankMetrics.auroc(scores, positive),
+        RankMetrics.averagePrecision(scores, positive), at.f1(), at.precision(), at.recall(),
+        threshold, scorer.settings().method().word(), pixel, perDefect);
+  }
+
+  /** Good images count as all-normal pixels; defect images without a mask are left out. */
+  private static Double pixelAuroc(List<Integer> which, List<LabelledImage> images,
+      List<ParallelScoring.Outcome> outcomes, ImageDecoder maskDecoder) {
+    int pixels = maskDecoder.spec().pixels();
+    List<Integer> usable = which.stream().filter(i -> !images.get(i).anomalous()
+        || images.get(i).mask().isPresent()).toList();
+    float[] values = new float[usable.size() * pixels];
+    byte[] labels = new byte[usable.size() * pixels];
+    float[] mask = new float[pixels];
+    for (int k = 0; k < usable.size(); k++) {
+      int i = usable.get(k);
+      System.arraycopy(outcomes.get(i).map(), 0, values, k * pixels, pixels);
+      if (images.get(i).mask().isPresent()) {
+        try {
+          maskDecoder.decode(Files.readAllBytes(images.get(i).mask().get()), mask);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        } catch (ImageRejectedException e) {
+          throw new IllegalArgumentException("mask " + images.get(i).mask().get() + ": " + e.getMessage(), e);
+        }
+        for (int j = 0; j < pixels; j++) {
+          labels[k * pixels + j] = (byte) (mask[j] > 0.5f ? 1 : 0);
+        }
+      }
+    }
+    double auc = RankMetrics.auroc(values, labels, values.length);
+    return Double.isNaN(auc) ? null : auc;
+  }
+}

@@ -1,0 +1,10 @@
+package io.caestream.scoring;
+
+import io.caestream.image.ImageHeader;
+
+/**
+ * The verdict on one image. {@code normalizedScore} = score / (score + threshold): the threshold
+ * maps to 0.5, zero to 0, and it approaches 1 without a clamp; it compares across models.
+ */
+public record ScoreResult(double score, double threshold, boolean anomalous, double normalizedScore,
+    Region region, ImageHeader source) {}

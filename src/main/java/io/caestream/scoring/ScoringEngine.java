@@ -1,0 +1,117 @@
+package io.caestream.scoring;
+
+import io.caestream.config.CaeConfig;
+import io.caestream.image.ImageDecoder;
+import io.caestream.image.ImageLimits;
+import io.caestream.model.BatchListener;
+import io.caestream.model.CaeModel;
+import io.caestream.model.DynamicBatcher;
+import io.caestream.model.ExecutionProvider;
+import io.caestream.model.ModelLoadException;
+import io.caestream.model.ModelOptions;
+import io.caestream.model.ModelSource;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Everything needed to score, opened from the config in one place: model, batcher, calibration
+ * and the {@link ImageScorer}. The CLI commands and the stream both start here.
+ */
+public final class ScoringEngine implements AutoCloseable {
+  private final CaeModel model;
+  private final DynamicBatcher batcher;
+  private final ImageScorer scorer;
+  private final Optional<Calibration> calibration;
+  private final ModelSource source;
+
+  private ScoringEngine(ModelSource source, CaeModel model, DynamicBatcher batcher,
+      ImageScorer scorer, Optional<Calibration> calibration) {
+    this.source = source;
+    this.model = model;
+    this.batcher = batcher;
+    this.scorer = scorer;
+    this.calibration = calibration;
+  }
+
+  /** Opens for serving: a threshold must come from the calibration or {@code model.threshold}. */
+  public static ScoringEngine open(CaeConfig config, BatchListener listener) {
+    return open(config, listener, false);
+  }
+
+  /**
+   * @param uncalibrated true for {@code calibrate}: scores without a threshold
+   */
+  public static ScoringEngine open(CaeConfig config, BatchListener listener, boolean uncalibrated) {
+    String path = config.string(CaeConfig.MODEL_PATH);
+    ModelSource source = ModelSource.fileOrBundled(path.isEmpty() ? null : Path.of(path));
+    Optional<Calibration> calibration;
+    try {
+      calibration = source.calibrationBytes().map(Calibration::read);
+    } catch (IllegalArgumentException e) {
+      throw new ModelLoadException(source.name() + ".calibration.json: " + e.getMessage(), e);
+    }
+    String methodWord = config.string(CaeConfig.SCORING_METHOD);
+    ScoringMethod methodOverride = methodWord.isEmpty() ? null : ScoringMethod.of(methodWord);
+    Double thresholdOverride = config.optionalNumber(CaeConfig.MODEL_THRESHOLD);
+    ScoringSettings settings;
+    if (uncalibrated) {
+      settings = ScoringSettings.uncalibrated(
+          methodOverride != null ? methodOverride : ScoringMethod.SMOOTH_MAX, ScoringSettings.DEFAULT_SIGMA);
+    } else if (calibration.isPresent()) {
+      try {
+        settings = ScoringSettings.from(calibration.get(), thresholdOverride, methodOverride);
+      } catch (IllegalArgumentException e) {
+        throw new io.caestream.config.ConfigException(CaeConfig.SCORING_METHOD, e.getMessage());
+      }
+    } else if (thresholdOverride != null) {
+      ScoringMethod m = methodOverride != null ? methodOverride : ScoringMethod.SMOOTH_MAX;
+      // Without calibration, regions use the image threshold for pixels too (smooth-max compares like with like).
+      settings = new ScoringSettings(m, ScoringSettings.DEFAULT_SIGMA, thresholdOverride, thresholdOverride);
+    } else {
+      throw new ModelLoadException(source.name() + " has no calibration ("
+          + source.name() + ".calibration.json): run `calibrate` or set model.threshold");
+    }
+    CaeModel model = CaeModel.load(source, modelOptions(config));
+    try {
+      DynamicBatcher batcher = new DynamicBatcher(model, config.integer(CaeConfig.MODEL_BATCH_MAX),
+          config.integer(CaeConfig.MODEL_BATCH_DELAY_MS), listener);
+      ImageLimits limits = new ImageLimits(config.integer(CaeConfig.IMAGE_MAX_BYTES),
+          config.longValue(CaeConfig.IMAGE_MAX_PIXELS), config.bool(CaeConfig.IMAGE_RESIZE));
+      ImageScorer scorer = new ImageScorer(new ImageDecoder(model.inputSpec(), limits), batcher, settings);
+      return new ScoringEngine(source, model, batcher, scorer, calibration);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  public static ModelOptions modelOptions(CaeConfig c) {
+    return new ModelOptions(ExecutionProvider.of(c.string(CaeConfig.MODEL_PROVIDER)),
+        c.bool(CaeConfig.MODEL_PROVIDER_FALLBACK), c.integer(CaeConfig.MODEL_INTRA_OP_THREADS),
+        c.integer(CaeConfig.MODEL_CUDA_DEVICE), c.longValue(CaeConfig.MODEL_CUDA_MEMORY_LIMIT),
+        c.string(CaeConfig.MODEL_CUDA_ARENA_STRATEGY), c.string(CaeConfig.MODEL_CUDA_CONV_SEARCH),
+        c.bool(CaeConfig.MODEL_TENSORRT_FP16), c.string(CaeConfig.MODEL_TENSORRT_CACHE_DIR));
+  }
+
+  public ImageScorer scorer() {
+    return scorer;
+  }
+
+  public CaeModel model() {
+    return model;
+  }
+
+  public ModelSource source() {
+    return source;
+  }
+
+  public Optional<Calibration> calibration() {
+    return calibration;
+  }
+
+  @Override
+  public void close() {
+    batcher.close();
+    model.close();
+  }
+}

@@ -1,0 +1,31 @@
+package io.caestream.scoring;
+
+/**
+ * The numbers that turn an error map into a verdict. {@code threshold} and
+ * {@code pixelThreshold} may be NaN while calibrating (scores only, no verdict).
+ */
+public record ScoringSettings(ScoringMethod method, double smoothingSigma, double threshold,
+    double pixelThreshold) {
+
+  public static final double DEFAULT_SIGMA = 2.0;
+
+  /** From a calibration, with an optional threshold override (null = the calibration's). */
+  public static ScoringSettings from(Calibration c, Double thresholdOverride, ScoringMethod methodOverride) {
+    ScoringMethod method = methodOverride != null ? methodOverride : c.scoringMethod();
+    if (method != c.scoringMethod() && thresholdOverride == null) {
+      throw new IllegalArgumentException("the calibration's threshold is for " + c.method()
+          + "; scoring with " + method.word() + " needs its own calibration or model.threshold");
+    }
+    return new ScoringSettings(method, c.smoothingSigma(),
+        thresholdOverride != null ? thresholdOverride : c.threshold(), c.pixelThreshold());
+  }
+
+  /** Raw scores only: what {@code calibrate} uses before any threshold exists. */
+  public static ScoringSettings uncalibrated(ScoringMethod method, double sigma) {
+    return new ScoringSettings(method, sigma, Double.NaN, Double.NaN);
+  }
+
+  public boolean calibrated() {
+    return !Double.isNaN(threshold);
+  }
+}

@@ -1,0 +1,15 @@
+package io.caestream.stream;
+
+import io.caestream.scoring.ScoringEngine;
+
+/** The model identity stamped on every event and exported as cae_model_info. */
+public record ModelInfo(String name, String version, String provider) {
+  public static ModelInfo of(ScoringEngine engine) {
+    var m = engine.model();
+    return new ModelInfo(m.metadata().name(), m.metadata().version(), m.provider().provider().word());
+  }
+
+  ScoreEvent.Model event() {
+    return new ScoreEvent.Model(name, version, provider);
+  }
+}

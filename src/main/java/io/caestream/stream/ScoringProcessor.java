@@ -1,0 +1,75 @@
+package io.caestream.stream;
+
+import io.caestream.image.ImageRejectedException;
+import io.caestream.image.RejectReason;
+import io.caestream.scoring.ImageScorer;
+import io.caestream.scoring.ScoreResult;
+import io.caestream.scoring.ScoringObserver;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Scores one image per {@code process()} call and forwards exactly one result before returning:
+ * a score event (plus an anomaly event when anomalous) or a dead letter. Nothing is held across
+ * calls, so an offset is only ever committed together with its image's result (exactly-once).
+ * A model failure is thrown, not dead-lettered: it is the scorer's fault, not the image's.
+ */
+final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+  static final String TO_SCORES = "to-scores";
+  static final String TO_ANOMALIES = "to-anomalies";
+  static final String TO_DLQ = "to-dlq";
+
+  private final ImageScorer scorer;
+  private final ScoringObserver observer;
+  private final ModelInfo model;
+  private ProcessorContext<byte[], byte[]> context;
+
+  ScoringProcessor(ImageScorer scorer, ScoringObserver observer, ModelInfo model) {
+    this.scorer = scorer;
+    this.observer = observer;
+    this.model = model;
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], byte[]> context) {
+    this.context = context;
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    long start = System.nanoTime();
+    RecordMetadata meta = context.recordMetadata().orElse(null);
+    String topic = meta == null ? "" : meta.topic();
+    int partition = meta == null ? -1 : meta.partition();
+    long offset = meta == null ? -1 : meta.offset();
+    try {
+      if (record.key() == null) {
+        throw new ImageRejectedException(RejectReason.MISSING_KEY, "the record has no key (source id)");
+      }
+      String imageId = RecordHeaderCheck.imageId(record.headers());
+      ScoreResult result = scorer.score(record.value());
+      long end = System.nanoTime();
+      ScoreEvent event = new ScoreEvent(
+          imageId != null ? imageId : topic + "-" + partition + "-" + offset,
+          new String(record.key(), StandardCharsets.UTF_8), result.score(), result.threshold(),
+          result.anomalous(), result.normalizedScore(), result.region(), model.event(),
+          record.timestamp(), System.currentTimeMillis(), (end - start) / 1e6,
+          new ScoreEvent.Input(topic, partition, offset));
+      Record<byte[], byte[]> out = record.withValue(event.toJson())
+          .withHeaders(new org.apache.kafka.common.header.internals.RecordHeaders());
+      context.forward(out, TO_SCORES);
+      if (result.anomalous()) {
+        context.forward(out, TO_ANOMALIES);
+        observer.anomalyPublished(out.value(), record.value());
+      }
+      observer.scored(result, System.nanoTime() - start);
+    } catch (ImageRejectedException e) {
+      context.forward(record.withHeaders(DeadLetterHeaders.of(record.headers(), e.reason().word(),
+          e.getMessage(), topic, partition, offset)), TO_DLQ);
+      observer.rejected(e.reason());
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.caestream.stream;
+
+import io.caestream.config.CaeConfig;
+import io.caestream.config.ConfigException;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Kafka Streams properties from the cae-stream config: the product's defaults (exactly_once_v2,
+ * error handlers, dead-letter topic), then every {@code kafka.*} key as given. Validated through
+ * Kafka's own StreamsConfig so a bad Kafka setting names its {@code kafka.*} key.
+ */
+public final class StreamsSettings {
+  private StreamsSettings() {}
+
+  public static Properties of(CaeConfig config) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.string(CaeConfig.APPLICATION_ID));
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, UnexpectedErrorHandler.class.getName());
+    p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ResultProductionHandler.class.getName());
+    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.string(CaeConfig.DLQ_TOPIC));
+    p.put(UnexpectedErrorHandler.DLQ_TOPIC_CONFIG, config.string(CaeConfig.DLQ_TOPIC));
+    // Images are scored as they come; a short commit interval keeps end-to-end latency low under EOS.
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+    // Images can be large: let the producer batch them without hitting the 1 MB default.
+    p.put(StreamsConfig.producerPrefix("max.request.size"),
+        Integer.toString(Math.max(1 << 20, config.integer(CaeConfig.IMAGE_MAX_BYTES) + (64 << 10))));
+    p.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"),
+        Integer.toString(Math.max(1 << 20, config.integer(CaeConfig.IMAGE_MAX_BYTES) + (64 << 10))));
+    for (Map.Entry<String, String> e : config.kafka().entrySet()) {
+      p.put(e.getKey(), e.getValue());
+    }
+    Object servers = p.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
+    if (servers == null || servers.toString().isBlank()) {
+      throw new ConfigException(CaeConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
+          "must be set to the Kafka brokers (host:port,...)");
+    }
+    try {
+      new StreamsConfig(p);
+    } catch (org.apache.kafka.common.config.ConfigException e) {
+      throw new ConfigException(kafkaKeyOf(e.getMessage()), e.getMessage());
+    }
+    return p;
+  }
+
+  /** Kafka says "Invalid value X for configuration NAME: why"; name the kafka.* key. */
+  private static String kafkaKeyOf(String message) {
+    var m = java.util.regex.Pattern.compile("configuration (\\S+?):?\\s").matcher(message + " ");
+    return m.find() ? CaeConfig.KAFKA_PREFIX + m.group(1) : CaeConfig.KAFKA_PREFIX + "*";
+  }
+}

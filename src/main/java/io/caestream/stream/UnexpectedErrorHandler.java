@@ -1,0 +1,62 @@
+package io.caestream.stream;
+
+import io.caestream.model.ModelFailureException;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka Streams' processing exception handler. Bad images never get here (the processor
+ * dead-letters them itself); this catches the unexpected:
+ * <ul>
+ *   <li>a model failure fails the stream thread, so the transaction aborts and the image is
+ *       scored again after the thread is replaced ({@link ScorerFailurePolicy}); dead-lettering
+ *       here would empty a healthy line into the DLQ one image at a time;</li>
+ *   <li>any other exception is a defect of one record (a bug, say): that record goes to the DLQ
+ *       with reason {@code internal-error} and the stream moves on.</li>
+ * </ul>
+ */
+public final class UnexpectedErrorHandler implements ProcessingExceptionHandler {
+  static final String DLQ_TOPIC_CONFIG = "cae.dlq.topic";
+  private static final Logger LOG = LoggerFactory.getLogger(UnexpectedErrorHandler.class);
+  private String dlqTopic;
+
+  @Override
+  public void configure(Map<String, ?> configs) {
+    Object t = configs.get(DLQ_TOPIC_CONFIG);
+    dlqTopic = t == null ? "images-dlq" : t.toString();
+  }
+
+  @Override
+  public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+    if (isModelFailure(exception)) {
+      LOG.error("model failure on {}-{}@{}; failing the stream thread so the image is retried: {}",
+          context.topic(), context.partition(), context.offset(), exception.getMessage());
+      return Response.fail();
+    }
+    LOG.error("unexpected error on {}-{}@{}; dead-lettering the record", context.topic(),
+        context.partition(), context.offset(), exception);
+    byte[] key = context.sourceRawKey();
+    byte[] value = context.sourceRawValue();
+    var headers = DeadLetterHeaders.of(context.headers(), "internal-error", String.valueOf(exception),
+        context.topic(), context.partition(), context.offset());
+    return Response.resume(List.of(new ProducerRecord<>(dlqTopic, null, key, value, headers)));
+  }
+
+  static boolean isModelFailure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ModelFailureException) {
+        return true;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return false;
+  }
+}
