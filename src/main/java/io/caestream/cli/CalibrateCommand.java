@@ -1,5 +1,6 @@
 package io.caestream.cli;
 
+import io.caestream.dataset.CalibrationImages;
 import io.caestream.dataset.MvtecLayout;
 import io.caestream.model.BatchListener;
 import io.caestream.model.ModelSource;
@@ -21,10 +22,10 @@ public final class CalibrateCommand implements Callable<Integer> {
   @Mixin
   ScorerOptions options;
 
-  @Option(names = "--data", description = "MVTec-layout folder: its validation normals (see --normal-dir) are used.")
+  @Option(names = "--data", description = "MVTec-layout folder: the model's held-out train/good files (<model>.split.json), else test/good.")
   Path data;
 
-  @Option(names = "--normal-dir", description = "Folder of normal images (default: <data>/test/good).")
+  @Option(names = "--normal-dir", description = "Folder of normal images to use instead of --data.")
   Path normalDir;
 
   @Option(names = "--quantile", defaultValue = "0.995", description = "Quantile of normal scores used as threshold (default ${DEFAULT-VALUE}).")
@@ -39,9 +40,12 @@ public final class CalibrateCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "give --data DIR or --normal-dir DIR");
     }
-    Path dir = normalDir != null ? normalDir : new MvtecLayout(data).testDir(MvtecLayout.GOOD);
-    List<Path> files = MvtecLayout.imagesIn(dir);
-    try (ScoringEngine engine = ScoringEngine.open(options.load(), BatchListener.NONE, true)) {
+    CalibrationImages.Choice choice = normalDir != null
+        ? new CalibrationImages.Choice(MvtecLayout.imagesIn(normalDir), normalDir.toString())
+        : CalibrationImages.choose(data, options.model);
+    List<Path> files = choice.files();
+    System.out.printf("calibrating on %d normal images from %s%n", files.size(), choice.origin());
+    try (ScoringEngine engine = ScoringEngine.open(options.load(), BatchListener.NONE, ScoringEngine.Purpose.CALIBRATE)) {
       Path target = out != null ? out : engine.source().file().map(ModelSource::calibrationFile)
           .orElseThrow(() -> new IllegalArgumentException("the bundled model is read-only: pass --model or --out"));
       Progress progress = new Progress("calibrate", files.size());

@@ -29,7 +29,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     var images = new MvtecLayout(data).testImages();
-    try (ScoringEngine engine = ScoringEngine.open(options.load(), BatchListener.NONE)) {
+    try (ScoringEngine engine = ScoringEngine.open(options.load(), BatchListener.NONE, ScoringEngine.Purpose.EVALUATE)) {
       Progress progress = new Progress("evaluate", images.size());
       Evaluator.Report r = Evaluator.evaluate(engine.scorer(), images, options.workers, progress::update);
       progress.finish();
@@ -40,10 +40,15 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
       System.out.printf("%-14s %8d %8s %8s%n", "ALL", r.images(), Tables.num(r.imageAuroc(), "%.4f"),
           Tables.num(r.pixelAuroc(), "%.4f"));
-      System.out.printf("%nmodel %s (%s), method %s, threshold %.6g%n", engine.model().metadata().name(),
-          engine.model().metadata().version(), r.method(), r.threshold());
-      System.out.printf("image AUPR %.4f   F1 %.4f (precision %.4f, recall %.4f)   rejected %d%n",
-          r.imageAupr(), r.f1(), r.precision(), r.recall(), r.rejected());
+      System.out.printf("%nmodel %s (%s), method %s, threshold %s%n", engine.model().metadata().name(),
+          engine.model().metadata().version(), r.method(), Tables.num(r.threshold(), "%.6g"));
+      if (r.threshold() == null) {
+        System.out.printf("image AUPR %.4f   (no threshold for %s: F1 needs a calibration with this method)   rejected %d%n",
+            r.imageAupr(), r.method(), r.rejected());
+      } else {
+        System.out.printf("image AUPR %.4f   F1 %.4f (precision %.4f, recall %.4f)   rejected %d%n",
+            r.imageAupr(), r.f1(), r.precision(), r.recall(), r.rejected());
+      }
       if (json != null) {
         Path parent = json.toAbsolutePath().getParent();
         Files.createDirectories(parent);

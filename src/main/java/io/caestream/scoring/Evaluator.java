@@ -24,8 +24,9 @@ public final class Evaluator {
   /** Per defect type: that type against the good images. */
   public record DefectReport(int images, double imageAuroc, Double pixelAuroc) {}
 
-  public record Report(int images, int rejected, double imageAuroc, double imageAupr, double f1,
-      double precision, double recall, double threshold, String method, Double pixelAuroc,
+  /** F1, precision, recall and threshold are null when the method has no calibrated threshold. */
+  public record Report(int images, int rejected, double imageAuroc, double imageAupr, Double f1,
+      Double precision, Double recall, Double threshold, String method, Double pixelAuroc,
       Map<String, DefectReport> perDefect) {}
 
   public static Report evaluate(ImageScorer scorer, List<LabelledImage> images, int threads,
@@ -73,8 +74,12 @@ public final class Evaluator {
     }
     Double pixel = anyMask ? pixelAuroc(kept, images, outcomes, maskDecoder) : null;
     return new Report(kept.size(), outcomes.size() - kept.size(), RankMetrics.auroc(scores, positive),
-        RankMetrics.averagePrecision(scores, positive), at.f1(), at.precision(), at.recall(),
-        threshold, scorer.settings().method().word(), pixel, perDefect);
+        RankMetrics.averagePrecision(scores, positive), orNull(at.f1(), threshold),
+        orNull(at.precision(), threshold), orNull(at.recall(), threshold), orNull(threshold, threshold), scorer.settings().method().word(), pixel, perDefect);
+  }
+
+  private static Double orNull(double value, double threshold) {
+    return Double.isNaN(threshold) ? null : value;
   }
 
   /** Good images count as all-normal pixels; defect images without a mask are left out. */

@@ -33,15 +33,22 @@ public final class ScoringEngine implements AutoCloseable {
     this.calibration = calibration;
   }
 
-  /** Opens for serving: a threshold must come from the calibration or {@code model.threshold}. */
-  public static ScoringEngine open(CaeConfig config, BatchListener listener) {
-    return open(config, listener, false);
+  /** What the engine is opened for; decides whether a threshold is required. */
+  public enum Purpose {
+    /** Serving and scoring: the threshold comes from the calibration or {@code model.threshold}. */
+    SERVE,
+    /** {@code calibrate}: raw scores, no threshold yet. */
+    CALIBRATE,
+    /** {@code evaluate}: like SERVE, but another method than the calibration's gives raw scores only. */
+    EVALUATE
   }
 
-  /**
-   * @param uncalibrated true for {@code calibrate}: scores without a threshold
-   */
-  public static ScoringEngine open(CaeConfig config, BatchListener listener, boolean uncalibrated) {
+  /** Opens for serving: a threshold must come from the calibration or {@code model.threshold}. */
+  public static ScoringEngine open(CaeConfig config, BatchListener listener) {
+    return open(config, listener, Purpose.SERVE);
+  }
+
+  public static ScoringEngine open(CaeConfig config, BatchListener listener, Purpose purpose) {
     String path = config.string(CaeConfig.MODEL_PATH);
     ModelSource source = ModelSource.fileOrBundled(path.isEmpty() ? null : Path.of(path));
     Optional<Calibration> calibration;
@@ -54,9 +61,12 @@ public final class ScoringEngine implements AutoCloseable {
     ScoringMethod methodOverride = methodWord.isEmpty() ? null : ScoringMethod.of(methodWord);
     Double thresholdOverride = config.optionalNumber(CaeConfig.MODEL_THRESHOLD);
     ScoringSettings settings;
-    if (uncalibrated) {
+    boolean otherMethod = methodOverride != null && calibration.isPresent()
+        && methodOverride != calibration.get().scoringMethod() && thresholdOverride == null;
+    if (purpose == Purpose.CALIBRATE || (purpose == Purpose.EVALUATE && otherMethod)) {
       settings = ScoringSettings.uncalibrated(
-          methodOverride != null ? methodOverride : ScoringMethod.SMOOTH_MAX, ScoringSettings.DEFAULT_SIGMA);
+          methodOverride != null ? methodOverride : ScoringMethod.SMOOTH_MAX,
+          calibration.map(Calibration::smoothingSigma).orElse(ScoringSettings.DEFAULT_SIGMA));
     } else if (calibration.isPresent()) {
       try {
         settings = ScoringSettings.from(calibration.get(), thresholdOverride, methodOverride);

@@ -1,0 +1,1 @@
+"""Training and ONNX export of the cae-stream Convolutional AutoEncoder (see /DESIGN.md)."""
