@@ -24,7 +24,7 @@ public final class Demo {
   public record Summary(long fed, long scored, long anomalies, long deadLettered, double imagesPerSec,
       double p50Ms, double p99Ms, double seconds, double meanBatchSize) {}
 
-  private static final long WINDOW = 64;
+  private static final long WINDOW = 400;
 
   private final Options options;
   private final PrintStream out;

@@ -1,75 +1,143 @@
 package io.caestream.embedded;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
 
 /**
- * A real single-node KRaft Kafka (combined broker and controller) inside this JVM, in a temporary
- * folder that is deleted on close. Built on Kafka's own test kit, so it is the very broker code
- * a cluster runs; no Docker. Used by {@code demo}, {@code bench} and the integration tests.
+ * A real single-node KRaft Kafka (one process playing broker and controller) inside this JVM,
+ * started exactly as {@code kafka-storage.sh format --standalone} and {@code kafka-server-start.sh}
+ * would: Kafka's own StorageTool formats a temporary folder and KafkaRaftServer runs it. No
+ * Docker. The folder is deleted on close. Used by {@code demo}, {@code bench} and integration tests.
  */
 public final class EmbeddedKafka implements AutoCloseable {
-  private final KafkaClusterTestKit cluster;
   private final Path dir;
+  private final Map<String, String> config;
+  private final int port;
+  private KafkaRaftServer server;
 
-  private EmbeddedKafka(KafkaClusterTestKit cluster, Path dir) {
-    this.cluster = cluster;
+  private EmbeddedKafka(Path dir, Map<String, String> config, int port) {
     this.dir = dir;
+    this.config = config;
+    this.port = port;
   }
 
   /**
-   * Starts the broker.
+   * Formats and starts a broker.
    *
    * @param port client port on localhost; 0 picks a free one
-   * @param extraBrokerConfig broker settings on top of the single-node defaults
+   * @param overrides broker settings replacing the single-node defaults (e.g. SASL listeners)
    */
-  public static EmbeddedKafka start(int port, Map<String, String> extraBrokerConfig) throws Exception {
+  public static EmbeddedKafka start(int port, Map<String, String> overrides) throws Exception {
+    int clientPort = port > 0 ? port : freePort();
+    int controllerPort = freePort();
     Path dir = Files.createTempDirectory("cae-kafka-");
-    Map<String, String> perServer = new HashMap<>();
-    if (port > 0) {
-      perServer.put("listeners", "EXTERNAL://localhost:" + port + ",CONTROLLER://localhost:0");
-    }
-    perServer.putAll(extraBrokerConfig);
-    TestKitNodes nodes = new TestKitNodes.Builder()
-        .setCombined(true)
-        .setNumBrokerNodes(1)
-        .setNumControllerNodes(1)
-        .setBaseDirectory(dir)
-        .setPerServerProperties(Map.of(0, perServer))
-        .build();
-    KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes)
-        .setConfigProp("offsets.topic.replication.factor", "1")
-        .setConfigProp("transaction.state.log.replication.factor", "1")
-        .setConfigProp("transaction.state.log.min.isr", "1")
-        .setConfigProp("group.initial.rebalance.delay.ms", "0")
-        .setConfigProp("num.partitions", "1")
-        .setConfigProp("auto.create.topics.enable", "false")
-        // Room for large images and dead letters that carry them.
-        .setConfigProp("message.max.bytes", Integer.toString(20 << 20))
-        .setDeleteOnClose(true);
-    KafkaClusterTestKit cluster = builder.build();
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("process.roles", "broker,controller");
+    c.put("node.id", "1");
+    c.put("listeners", "PLAINTEXT://localhost:" + clientPort + ",CONTROLLER://localhost:" + controllerPort);
+    c.put("advertised.listeners", "PLAINTEXT://localhost:" + clientPort);
+    c.put("controller.listener.names", "CONTROLLER");
+    c.put("inter.broker.listener.name", "PLAINTEXT");
+    c.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    c.put("controller.quorum.bootstrap.servers", "localhost:" + controllerPort);
+    c.put("log.dirs", dir.resolve("data").toString());
+    c.put("offsets.topic.replication.factor", "1");
+    c.put("offsets.topic.num.partitions", "4");
+    c.put("transaction.state.log.replication.factor", "1");
+    c.put("transaction.state.log.min.isr", "1");
+    c.put("transaction.state.log.num.partitions", "4");
+    c.put("share.coordinator.state.topic.replication.factor", "1");
+    c.put("share.coordinator.state.topic.min.isr", "1");
+    c.put("group.initial.rebalance.delay.ms", "0");
+    c.put("num.partitions", "1");
+    c.put("auto.create.topics.enable", "false");
+    // Room for large images and dead letters that carry them.
+    c.put("message.max.bytes", Integer.toString(20 << 20));
+    c.putAll(overrides);
+    EmbeddedKafka kafka = new EmbeddedKafka(dir, c, clientPort);
     try {
-      cluster.format();
-      cluster.startup();
-      cluster.waitForReadyBrokers();
-    } catch (Exception e) {
-      cluster.close();
+      kafka.format();
+      kafka.startServer();
+    } catch (Exception | Error e) {
+      kafka.close();
       throw e;
     }
-    return new EmbeddedKafka(cluster, dir);
+    return kafka;
+  }
+
+  private void format() throws IOException {
+    Path props = dir.resolve("server.properties");
+    Properties p = new Properties();
+    p.putAll(config);
+    try (Writer w = Files.newBufferedWriter(props)) {
+      p.store(w, "cae-stream embedded broker");
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c",
+        props.toString(), "--standalone"}, new PrintStream(out, true, StandardCharsets.UTF_8));
+    if (rc != 0) {
+      throw new IOException("kafka-storage format failed: " + out.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  private void startServer() throws Exception {
+    server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
+    server.startup();
+    awaitReady();
+  }
+
+  private void awaitReady() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      try (Admin admin = admin()) {
+        admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+        return;
+      } catch (Exception e) {
+        last = e;
+        Thread.sleep(200);
+      }
+    }
+    throw new IllegalStateException("embedded Kafka did not become ready", last);
+  }
+
+  /** Stops the broker, keeping its data (to test what clients do while it is gone). */
+  public void stop() {
+    if (server != null) {
+      server.shutdown();
+      server.awaitShutdown();
+      server = null;
+    }
+  }
+
+  /** Starts it again on the same port and data. */
+  public void restart() throws Exception {
+    stop();
+    startServer();
   }
 
   public String bootstrapServers() {
-    return cluster.bootstrapServers();
+    return "localhost:" + port;
   }
 
   public Admin admin() {
@@ -80,29 +148,29 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   public void createTopics(List<String> names, int partitions) throws Exception {
     try (Admin admin = admin()) {
-      admin.createTopics(names.stream().map(n -> new NewTopic(n, partitions, (short) 1)).toList()).all().get();
+      var existing = admin.listTopics().names().get();
+      admin.createTopics(names.stream().distinct().filter(n -> !existing.contains(n))
+          .map(n -> new NewTopic(n, partitions, (short) 1)).toList()).all().get();
     }
   }
 
-  /** The underlying test kit, for fault injection in tests (broker restarts). */
-  public KafkaClusterTestKit cluster() {
-    return cluster;
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     try {
-      cluster.close();
+      stop();
     } finally {
-      deleteQuietly(dir);
-    }
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try (var walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (Exception ignored) {
-      // A leftover temp folder is harmless.
+      try (var walk = Files.walk(dir)) {
+        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException ignored) {
+        // A leftover temp folder is harmless.
+      }
     }
   }
 }

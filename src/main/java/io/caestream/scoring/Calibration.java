@@ -14,13 +14,19 @@ import java.nio.file.Path;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Calibration(double threshold, String method, double quantile, double pixelThreshold,
-    double smoothingSigma, Stats stats, int images, String modelSha256, String createdAt) {
+    double smoothingSigma, double mapSigma, Stats stats, int images, String modelSha256,
+    String createdAt) {
 
   /** Summary of the normal scores. */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Stats(double min, double mean, double std, double p50, double p99, double max) {}
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Files written before the map had its own smoothing carry no mapSigma. */
+  public double mapSigmaOrDefault() {
+    return mapSigma > 0 ? mapSigma : ScoringSettings.DEFAULT_MAP_SIGMA;
+  }
 
   public ScoringMethod scoringMethod() {
     return ScoringMethod.of(method);

@@ -40,7 +40,7 @@ public final class Calibrator {
     double pixelThreshold = all[(int) Math.min(all.length - 1, Math.floor(PIXEL_QUANTILE * (all.length - 1)))];
     ScoringSettings s = scorer.settings();
     return new Calibration(RankMetrics.quantile(scores, quantile), s.method().word(), quantile,
-        pixelThreshold, s.smoothingSigma(), RankMetrics.stats(scores), scored.size(), modelSha256,
+        pixelThreshold, s.smoothingSigma(), s.mapSigma(), RankMetrics.stats(scores), scored.size(), modelSha256,
         Instant.now().toString());
   }
 }

@@ -16,7 +16,8 @@ public final class ImageScorer {
   private final ImageDecoder decoder;
   private final DynamicBatcher batcher;
   private final ScoringSettings settings;
-  private final GaussianSmoother smoother;
+  private final GaussianSmoother scoreSmoother;
+  private final GaussianSmoother mapSmoother;
   private final ThreadLocal<Scratch> scratch;
 
   private static final class Scratch {
@@ -25,6 +26,7 @@ public final class ImageScorer {
     final float[] error;
     final float[] tmp;
     final float[] smooth;
+    final float[] map;
     final int[] stack;
     final boolean[] seen;
 
@@ -34,6 +36,7 @@ public final class ImageScorer {
       error = new float[spec.pixels()];
       tmp = new float[spec.pixels()];
       smooth = new float[spec.pixels()];
+      map = new float[spec.pixels()];
       stack = new int[spec.pixels()];
       seen = new boolean[spec.pixels()];
     }
@@ -46,7 +49,8 @@ public final class ImageScorer {
     this.decoder = decoder;
     this.batcher = batcher;
     this.settings = settings;
-    this.smoother = new GaussianSmoother(settings.smoothingSigma());
+    this.scoreSmoother = new GaussianSmoother(settings.smoothingSigma());
+    this.mapSmoother = new GaussianSmoother(settings.mapSigma());
     this.scratch = ThreadLocal.withInitial(() -> new Scratch(decoder.spec()));
   }
 
@@ -67,8 +71,9 @@ public final class ImageScorer {
   }
 
   /**
-   * Scores one image; when {@code smoothedMapOut} is given (height*width floats) the smoothed
-   * error map is copied there (for calibration and pixel-level evaluation).
+   * Scores one image; when {@code smoothedMapOut} is given (height*width floats) the anomaly map
+   * (the error map smoothed with {@code mapSigma}) is copied there (for calibration and
+   * pixel-level evaluation).
    *
    * @throws ImageRejectedException for a bad image (dead-lettered by the stream)
    * @throws io.caestream.model.ModelFailureException when the model fails (not the image's fault)
@@ -81,19 +86,25 @@ public final class ImageScorer {
     int w = spec.width();
     int h = spec.height();
     ErrorMaps.squaredError(s.input, s.recon, spec.channels(), spec.pixels(), s.error);
-    smoother.smooth(s.error, w, h, s.tmp, s.smooth);
     double score = switch (settings.method()) {
       case MSE -> ErrorMaps.mean(s.error, spec.pixels());
-      case SMOOTH_MAX -> s.smooth[ErrorMaps.argMax(s.smooth, spec.pixels())];
+      case SMOOTH_MAX -> {
+        scoreSmoother.smooth(s.error, w, h, s.tmp, s.smooth);
+        yield s.smooth[ErrorMaps.argMax(s.smooth, spec.pixels())];
+      }
     };
-    if (smoothedMapOut != null) {
-      System.arraycopy(s.smooth, 0, smoothedMapOut, 0, spec.pixels());
+    boolean calibrated = settings.calibrated();
+    if (calibrated || smoothedMapOut != null) {
+      mapSmoother.smooth(s.error, w, h, s.tmp, s.map);
     }
-    if (!settings.calibrated()) {
+    if (smoothedMapOut != null) {
+      System.arraycopy(s.map, 0, smoothedMapOut, 0, spec.pixels());
+    }
+    if (!calibrated) {
       return new ScoreResult(score, Double.NaN, false, Double.NaN, null, header);
     }
     double threshold = settings.threshold();
-    Region region = RegionFinder.find(s.smooth, w, h, (float) settings.pixelThreshold(), s.stack, s.seen);
+    Region region = RegionFinder.find(s.map, w, h, (float) settings.pixelThreshold(), s.stack, s.seen);
     return new ScoreResult(score, threshold, score > threshold, score / (score + threshold), region,
         header);
   }

@@ -66,7 +66,8 @@ public final class ScoringEngine implements AutoCloseable {
     if (purpose == Purpose.CALIBRATE || (purpose == Purpose.EVALUATE && otherMethod)) {
       settings = ScoringSettings.uncalibrated(
           methodOverride != null ? methodOverride : ScoringMethod.SMOOTH_MAX,
-          calibration.map(Calibration::smoothingSigma).orElse(ScoringSettings.DEFAULT_SIGMA));
+          calibration.map(Calibration::smoothingSigma).orElse(ScoringSettings.DEFAULT_SIGMA),
+          calibration.map(Calibration::mapSigmaOrDefault).orElse(ScoringSettings.DEFAULT_MAP_SIGMA));
     } else if (calibration.isPresent()) {
       try {
         settings = ScoringSettings.from(calibration.get(), thresholdOverride, methodOverride);
@@ -76,7 +77,8 @@ public final class ScoringEngine implements AutoCloseable {
     } else if (thresholdOverride != null) {
       ScoringMethod m = methodOverride != null ? methodOverride : ScoringMethod.SMOOTH_MAX;
       // Without calibration, regions use the image threshold for pixels too (smooth-max compares like with like).
-      settings = new ScoringSettings(m, ScoringSettings.DEFAULT_SIGMA, thresholdOverride, thresholdOverride);
+      settings = new ScoringSettings(m, ScoringSettings.DEFAULT_SIGMA, ScoringSettings.DEFAULT_MAP_SIGMA,
+          thresholdOverride, thresholdOverride);
     } else {
       throw new ModelLoadException(source.name() + " has no calibration ("
           + source.name() + ".calibration.json): run `calibrate` or set model.threshold");

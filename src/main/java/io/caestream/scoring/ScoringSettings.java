@@ -1,13 +1,16 @@
 package io.caestream.scoring;
 
 /**
- * The numbers that turn an error map into a verdict. {@code threshold} and
+ * The numbers that turn an error map into a verdict. Two smoothings: a light one for the image
+ * score ({@code smoothingSigma}: keeps a thin scratch's peak) and a wider one for the anomaly map
+ * and region ({@code mapSigma}: fills a defect's whole area). {@code threshold} and
  * {@code pixelThreshold} may be NaN while calibrating (scores only, no verdict).
  */
-public record ScoringSettings(ScoringMethod method, double smoothingSigma, double threshold,
-    double pixelThreshold) {
+public record ScoringSettings(ScoringMethod method, double smoothingSigma, double mapSigma,
+    double threshold, double pixelThreshold) {
 
-  public static final double DEFAULT_SIGMA = 2.0;
+  public static final double DEFAULT_SIGMA = 1.0;
+  public static final double DEFAULT_MAP_SIGMA = 2.0;
 
   /** From a calibration, with an optional threshold override (null = the calibration's). */
   public static ScoringSettings from(Calibration c, Double thresholdOverride, ScoringMethod methodOverride) {
@@ -16,13 +19,13 @@ public record ScoringSettings(ScoringMethod method, double smoothingSigma, doubl
       throw new IllegalArgumentException("the calibration's threshold is for " + c.method()
           + "; scoring with " + method.word() + " needs its own calibration or model.threshold");
     }
-    return new ScoringSettings(method, c.smoothingSigma(),
+    return new ScoringSettings(method, c.smoothingSigma(), c.mapSigmaOrDefault(),
         thresholdOverride != null ? thresholdOverride : c.threshold(), c.pixelThreshold());
   }
 
   /** Raw scores only: what {@code calibrate} uses before any threshold exists. */
-  public static ScoringSettings uncalibrated(ScoringMethod method, double sigma) {
-    return new ScoringSettings(method, sigma, Double.NaN, Double.NaN);
+  public static ScoringSettings uncalibrated(ScoringMethod method, double sigma, double mapSigma) {
+    return new ScoringSettings(method, sigma, mapSigma, Double.NaN, Double.NaN);
   }
 
   public boolean calibrated() {
