@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** The {@code cae-stream} command line; commands only parse arguments and call into the product. */
 @Command(name = "cae-stream", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "Streaming visual anomaly detection with a convolutional autoencoder.",
-    subcommands = {DemoCommand.class, ServeCommand.class, ProduceCommand.class, ScoreCommand.class, CalibrateCommand.class, EvaluateCommand.class, DatasetCommand.class,
+    subcommands = {DemoCommand.class, ServeCommand.class, ProduceCommand.class, ScoreCommand.class, CalibrateCommand.class, EvaluateCommand.class, DatasetCommand.class, BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   public static final int EXIT_OK = 0;

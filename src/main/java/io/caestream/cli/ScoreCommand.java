@@ -63,9 +63,10 @@ public final class ScoreCommand implements Callable<Integer> {
           if (o.scored()) {
             ScoreResult r = o.result();
             Region g = r.region();
-            System.out.printf("%-40s %10.6f %6.3f %-9s %d,%d %dx%d %.2f%%%n", name, r.score(),
-                r.normalizedScore(), r.anomalous() ? "ANOMALY" : "ok", g.x(), g.y(), g.width(),
-                g.height(), g.areaPct());
+            String region = g == null ? "-" : String.format("%d,%d %dx%d %.2f%%", g.x(), g.y(),
+                g.width(), g.height(), g.areaPct());
+            System.out.printf("%-40s %10.6f %6.3f %-9s %s%n", name, r.score(), r.normalizedScore(),
+                r.anomalous() ? "ANOMALY" : "ok", region);
           } else {
             System.out.printf("%-40s %10s %6s %-9s %s%n", name, "-", "-", "REJECTED",
                 o.rejection().reason().word() + ": " + o.rejection().getMessage());

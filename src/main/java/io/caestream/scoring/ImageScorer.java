@@ -94,7 +94,10 @@ public final class ImageScorer {
       }
     };
     boolean calibrated = settings.calibrated();
-    if (calibrated || smoothedMapOut != null) {
+    boolean anomalous = calibrated && score > settings.threshold();
+    // The wider anomaly map is only needed where it is looked at: regions of anomalous images,
+    // and the maps that calibration and evaluation ask for. Normal images skip it.
+    if (anomalous || smoothedMapOut != null) {
       mapSmoother.smooth(s.error, w, h, s.tmp, s.map);
     }
     if (smoothedMapOut != null) {
@@ -104,8 +107,9 @@ public final class ImageScorer {
       return new ScoreResult(score, Double.NaN, false, Double.NaN, null, header);
     }
     double threshold = settings.threshold();
-    Region region = RegionFinder.find(s.map, w, h, (float) settings.pixelThreshold(), s.stack, s.seen);
-    return new ScoreResult(score, threshold, score > threshold, score / (score + threshold), region,
+    Region region = anomalous
+        ? RegionFinder.find(s.map, w, h, (float) settings.pixelThreshold(), s.stack, s.seen) : null;
+    return new ScoreResult(score, threshold, anomalous, score / (score + threshold), region,
         header);
   }
 }

@@ -130,12 +130,12 @@ class AlertRulesTest {
     String runbook =
         Files.readString(root().resolve(DashboardQueries.RUNBOOK), StandardCharsets.UTF_8);
     Set<String> sections = new HashSet<>();
-    Matcher m = Pattern.compile("(?m)^## (\\S+)\\s*$").matcher(runbook);
+    Matcher m = Pattern.compile("(?m)^### Runbook: (\\S+)\\s*$").matcher(runbook);
     while (m.find()) {
       sections.add(m.group(1));
     }
     assertThat(sections)
-        .as("'## <AlertName>' sections in RUNBOOK.md")
+        .as("'### Runbook: <AlertName>' sections in README.md (anchor #runbook-<alertname>)")
         .containsExactlyInAnyOrderElementsOf(DashboardQueries.alertNames());
   }
 

@@ -38,7 +38,8 @@ public final class DashboardQueries {
   public static final Path RULES = Path.of("deploy", "prometheus", "cae-stream.rules.yaml");
   public static final Path RULES_TEST =
       Path.of("deploy", "prometheus", "cae-stream.rules.test.yaml");
-  public static final Path RUNBOOK = Path.of("deploy", "prometheus", "RUNBOOK.md");
+  /** The README carries the runbook: alerts link to its {@code #runbook-<alert>} headings. */
+  public static final Path RUNBOOK = Path.of("README.md");
 
   /** Grafana variable -> concrete value; longer names first so {@code $__rate_interval} wins. */
   public static final Map<String, String> VARIABLES = variables();
