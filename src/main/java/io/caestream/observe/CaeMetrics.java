@@ -11,19 +11,22 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.metrics.Histogram;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleConsumer;
 
 /**
  * The cae_* metrics. Micrometer names and what Prometheus shows:
  * <ul>
  *   <li>{@code cae.images} {outcome=normal|anomalous|rejected} -> {@code cae_images_total}</li>
  *   <li>{@code cae.rejected.images} {reason} -> {@code cae_rejected_images_total}</li>
- *   <li>{@code cae.reconstruction.error} summary -> {@code cae_reconstruction_error_bucket/_sum/_count}</li>
+ *   <li>{@code cae_reconstruction_error} histogram (see below) -> {@code cae_reconstruction_error_bucket/_sum/_count}</li>
  *   <li>{@code cae.inference} timer, per batch -> {@code cae_inference_seconds_*}</li>
  *   <li>{@code cae.batch.size} summary -> {@code cae_batch_size_*}</li>
  *   <li>{@code cae.scoring.latency} timer, record in to event out -> {@code cae_scoring_latency_seconds_*}</li>
@@ -32,11 +35,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * No label depends on the image or its source, so cardinality is fixed. Reconstruction-error
  * buckets are placed around the calibrated threshold (finely between 0.5x and 2x) so quantiles
  * and the drift alert resolve where decisions are made.
+ *
+ * <p>The reconstruction error is a small fraction (typically 0.001..0.05), and Micrometer's
+ * fixed-bucket histograms round every recorded value up to a whole number
+ * ({@code TimeWindowFixedBoundaryHistogram.recordDouble} is {@code recordLong(ceil(v))}), which
+ * would put every score into the {@code +Inf} bucket. On a {@link PrometheusMeterRegistry} the
+ * histogram is therefore a Prometheus client histogram registered next to the Micrometer meters
+ * (same scrape, same name); on any other registry it is a bucket-less summary (count, sum, max).
  */
 public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchListener {
   /** Multiples of the threshold used as reconstruction-error bucket bounds. */
   static final double[] THRESHOLD_MULTIPLES = {0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9,
       1.0, 1.1, 1.25, 1.5, 2, 3, 5, 10, 30, 100};
+
+  private static final String ERROR_HELP = "Image anomaly score (reconstruction error) of scored images";
 
   private final double threshold;
   private final double[] errorBuckets;
@@ -49,7 +61,7 @@ public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchList
   private Counter rejected;
   private final Map<RejectReason, Counter> rejectedByReason = new EnumMap<>(RejectReason.class);
   private Counter internalErrors;
-  private DistributionSummary reconstructionError;
+  private DoubleConsumer reconstructionError;
   private Timer inference;
   private DistributionSummary batchSize;
   private Timer latency;
@@ -91,9 +103,7 @@ public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchList
       rejectedByReason.put(reason, rejectedCounter(r, reason.word()));
     }
     internalErrors = rejectedCounter(r, "internal-error");
-    reconstructionError = DistributionSummary.builder("cae.reconstruction.error")
-        .description("Image anomaly score (reconstruction error) of scored images")
-        .serviceLevelObjectives(errorBuckets).register(r);
+    reconstructionError = reconstructionErrorHistogram(r);
     inference = Timer.builder("cae.inference").description("ONNX Runtime run time per batch")
         .serviceLevelObjectives(durations(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2))
         .register(r);
@@ -105,6 +115,22 @@ public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchList
     Gauge.builder("cae.anomaly.threshold", () -> threshold).description("Anomaly score threshold in use").register(r);
     Gauge.builder("cae.model.info", () -> 1).description("The model being served")
         .tag("model", modelName).tag("version", modelVersion).tag("provider", provider).register(r);
+  }
+
+  private DoubleConsumer reconstructionErrorHistogram(MeterRegistry r) {
+    if (r instanceof PrometheusMeterRegistry p) {
+      Histogram h = Histogram.builder()
+          .name("cae_reconstruction_error")
+          .help(ERROR_HELP)
+          .classicOnly()
+          .classicUpperBounds(errorBuckets)
+          .withoutExemplars()
+          .register(p.getPrometheusRegistry());
+      return h::observe;
+    }
+    DistributionSummary summary = DistributionSummary.builder("cae.reconstruction.error")
+        .description(ERROR_HELP).register(r);
+    return summary::record;
   }
 
   private static Counter rejectedCounter(MeterRegistry r, String reason) {
@@ -123,7 +149,7 @@ public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchList
   @Override
   public void scored(ScoreResult result, long latencyNanos) {
     (result.anomalous() ? anomalous : normal).increment();
-    reconstructionError.record(result.score());
+    reconstructionError.accept(result.score());
     latency.record(latencyNanos, TimeUnit.NANOSECONDS);
     scoredCount.incrementAndGet();
   }

@@ -2,6 +2,7 @@ package io.caestream.observe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.caestream.config.CaeConfig;
 import io.caestream.config.ConfigException;
@@ -10,11 +11,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * HTTP on {@code http.host:http.port}: {@code /metrics} (Prometheus text, or OpenMetrics when the
@@ -22,6 +28,7 @@ import java.util.concurrent.Executors;
  * {@code /} the live anomaly viewer and {@code /api/anomalies} its data. Nothing here shows config.
  */
 public final class HttpEndpoints implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpEndpoints.class);
   private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
   private static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private final HttpServer server;
@@ -35,25 +42,87 @@ public final class HttpEndpoints implements AutoCloseable {
     this.registry = registry;
     this.health = health;
     this.recent = recent;
-    try {
-      server = HttpServer.create(new InetSocketAddress(host, port), 64);
-    } catch (BindException e) {
-      throw new ConfigException(CaeConfig.HTTP_PORT, "cannot listen on " + host + ":" + port + " ("
-          + e.getMessage() + "): the port is in use or the address is not local");
-    } catch (IOException e) {
-      throw new ConfigException(CaeConfig.HTTP_HOST, "cannot listen on " + host + ":" + port + ": " + e.getMessage());
-    }
+    server = bind(host, port);
     server.setExecutor(Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "cae-http");
       t.setDaemon(true);
       return t;
     }));
-    server.createContext("/metrics", this::metrics);
-    server.createContext("/health/live", ex -> healthResponse(ex, health.live()));
-    server.createContext("/health/ready", ex -> healthResponse(ex, health.ready()));
-    server.createContext("/api/anomalies", ex -> send(ex, 200, "application/json", recent.json().getBytes(StandardCharsets.UTF_8)));
-    server.createContext("/", this::viewer);
+    route("/metrics", this::metrics);
+    route("/health/live", ex -> healthResponse(ex, health.live()));
+    route("/health/ready", ex -> healthResponse(ex, health.ready()));
+    route("/api/anomalies", ex -> send(ex, 200, "application/json", recent.json().getBytes(StandardCharsets.UTF_8)));
+    route("/", this::viewer);
     server.start();
+  }
+
+  /**
+   * A GET/HEAD-only handler for exactly {@code path} (the JDK server matches contexts by prefix,
+   * so {@code /metricsfoo} would otherwise be {@code /metrics}). A handler that throws answers
+   * 500 with the exception's class only: messages can carry anything, config included.
+   */
+  private void route(String path, HttpHandler handler) {
+    server.createContext(path, ex -> {
+      try {
+        if (!ex.getRequestURI().getPath().equals(path)) {
+          send(ex, 404, "text/plain; charset=utf-8", "not found\n".getBytes(StandardCharsets.UTF_8));
+          return;
+        }
+        String method = ex.getRequestMethod();
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+          ex.getResponseHeaders().set("Allow", "GET, HEAD");
+          send(ex, 405, "text/plain; charset=utf-8", "method not allowed\n".getBytes(StandardCharsets.UTF_8));
+          return;
+        }
+        handler.handle(ex);
+      } catch (IOException e) {
+        LOG.debug("HTTP {} failed: {}", path, e.toString());
+      } catch (RuntimeException e) {
+        LOG.warn("HTTP {} failed", path, e);
+        try {
+          send(ex, 500, "text/plain; charset=utf-8",
+              ("internal error: " + e.getClass().getSimpleName() + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException ignored) {
+          // response already started; the connection is closed
+        }
+      } finally {
+        ex.close();
+      }
+    });
+  }
+
+  /**
+   * Binds, telling apart the two ways it fails: an {@code http.host} that is not an address of
+   * this machine (or does not resolve), and an {@code http.port} that is taken or not allowed.
+   */
+  private static HttpServer bind(String host, int port) {
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    if (address.isUnresolved()) {
+      throw new ConfigException(CaeConfig.HTTP_HOST, "cannot listen on " + host + ": the host name does not resolve");
+    }
+    if (!isLocal(address.getAddress())) {
+      throw new ConfigException(CaeConfig.HTTP_HOST, "cannot listen on " + host + " ("
+          + address.getAddress().getHostAddress() + "): not an address of this machine");
+    }
+    try {
+      return HttpServer.create(address, 64);
+    } catch (BindException e) {
+      throw new ConfigException(CaeConfig.HTTP_PORT, "cannot listen on " + host + ":" + port + " ("
+          + e.getMessage() + "): the port is in use or needs privileges");
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(CaeConfig.HTTP_HOST, "cannot listen on " + host + ":" + port + ": " + e);
+    }
+  }
+
+  private static boolean isLocal(InetAddress a) {
+    if (a.isAnyLocalAddress() || a.isLoopbackAddress()) {
+      return true;
+    }
+    try {
+      return NetworkInterface.getByInetAddress(a) != null;
+    } catch (SocketException e) {
+      return true; // cannot tell: let the bind decide
+    }
   }
 
   public int port() {
@@ -75,10 +144,6 @@ public final class HttpEndpoints implements AutoCloseable {
   }
 
   private void viewer(HttpExchange ex) throws IOException {
-    if (!ex.getRequestURI().getPath().equals("/")) {
-      send(ex, 404, "text/plain", "not found\n".getBytes(StandardCharsets.UTF_8));
-      return;
-    }
     try (InputStream in = HttpEndpoints.class.getResourceAsStream("/viewer/index.html")) {
       send(ex, 200, "text/html; charset=utf-8", in == null ? new byte[0] : in.readAllBytes());
     }
@@ -87,7 +152,12 @@ public final class HttpEndpoints implements AutoCloseable {
   private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
     ex.getResponseHeaders().set("Cache-Control", "no-store");
-    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    if (ex.getRequestMethod().equals("HEAD") || body.length == 0) {
+      ex.sendResponseHeaders(status, -1);
+      ex.getResponseBody().close();
+      return;
+    }
+    ex.sendResponseHeaders(status, body.length);
     try (OutputStream out = ex.getResponseBody()) {
       out.write(body);
     }

@@ -40,7 +40,6 @@ class AlertRulesTest {
           "cae_reconstruction_error_bucket",
           "cae_reconstruction_error_sum",
           "cae_reconstruction_error_count",
-          "cae_reconstruction_error_max",
           "cae_inference_seconds_bucket",
           "cae_inference_seconds_sum",
           "cae_inference_seconds_count",
