@@ -24,7 +24,7 @@ public final class Demo {
   public record Summary(long fed, long scored, long anomalies, long deadLettered, double imagesPerSec,
       double p50Ms, double p99Ms, double seconds, double meanBatchSize) {}
 
-  private static final long WINDOW = 400;
+  private static final long WINDOW = Long.getLong("cae.demo.window", 400);
 
   private final Options options;
   private final PrintStream out;
@@ -51,6 +51,8 @@ public final class Demo {
       raw.put(CaeConfig.MODEL_BATCH_MAX, Integer.toString(options.batchMax()));
       raw.put("kafka.num.stream.threads", Integer.toString(options.streamThreads()));
       raw.putAll(options.extraConfig());
+      // CAE_* environment variables tune the demo like serve (e.g. CAE_KAFKA_COMMIT_INTERVAL_MS).
+      raw.putAll(CaeConfig.fromEnvironment(System.getenv()));
       CaeConfig config = CaeConfig.of(raw);
       Topics topics = Topics.from(config);
       kafka.createTopics(topics.all(), options.partitions());
@@ -93,20 +95,24 @@ public final class Demo {
     long lastResults = 0;
     long lastTick = start;
     boolean tty = System.console() != null;
+    // Check for the end every 20 ms (so a run's duration is measured, not rounded to seconds);
+    // draw the live line once a second.
     while (!stopRequested && !app.failed()) {
-      sleep(1000);
+      sleep(20);
       long now = System.nanoTime();
       double elapsed = (now - start) / 1e9;
       long results = tally.results();
-      double rate = (results - lastResults) / ((now - lastTick) / 1e9);
-      lastResults = results;
-      lastTick = now;
-      out.printf("%s%5.0fs  fed %7d  scored %7d  anomalies %5d  dead-lettered %4d  %7.1f img/s  p99 %6.1f ms%s",
-          tty ? "\r" : "", elapsed, options.feed() ? fed.get() : results, tally.scored(), tally.anomalies(),
-          tally.deadLettered(), rate, tally.latencyQuantileMs(0.99), tty ? "" : "\n");
-      out.flush();
       boolean doneByCount = options.images() > 0 && results >= options.images();
       boolean doneByTime = options.durationSeconds() > 0 && elapsed >= options.durationSeconds();
+      if (now - lastTick >= 1_000_000_000L || doneByCount || doneByTime) {
+        double rate = (results - lastResults) / ((now - lastTick) / 1e9);
+        lastResults = results;
+        lastTick = now;
+        out.printf("%s%5.0fs  fed %7d  scored %7d  anomalies %5d  dead-lettered %4d  %7.1f img/s  p99 %6.1f ms%s",
+            tty ? "\r" : "", elapsed, options.feed() ? fed.get() : results, tally.scored(), tally.anomalies(),
+            tally.deadLettered(), rate, tally.latencyQuantileMs(0.99), tty ? "" : "\n");
+        out.flush();
+      }
       if (doneByCount || doneByTime) {
         break;
       }

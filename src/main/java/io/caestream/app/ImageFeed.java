@@ -85,9 +85,21 @@ public final class ImageFeed implements AutoCloseable {
     producer.flush();
   }
 
-  /** Synthetic surfaces, {@code defectRate} of them defective, spread over {@code cameras} sources. */
+  /**
+   * Synthetic surfaces, {@code defectRate} of them defective, spread over {@code cameras} sources.
+   * A pool of up to 1,024 distinct images is rendered up front and cycled (each send keeps its own
+   * image id): rendering and PNG-encoding a surface costs more CPU than scoring it, and a feed
+   * should not compete with the scorer it is measuring.
+   */
   public static Source synthetic(long count, long seed, int size, double defectRate, int cameras) {
     SyntheticSurfaces gen = new SyntheticSurfaces(size, seed, List.of(SyntheticSurfaces.Surface.values()));
+    int poolSize = (int) Math.min(count, 1024);
+    Sample[] samples = new Sample[poolSize];
+    byte[][] pngs = new byte[poolSize][];
+    java.util.stream.IntStream.range(0, poolSize).parallel().forEach(i -> {
+      samples[i] = gen.streamSample(i, defectRate);
+      pngs[i] = samples[i].image().toPng();
+    });
     return new Source() {
       @Override
       public long size() {
@@ -96,9 +108,9 @@ public final class ImageFeed implements AutoCloseable {
 
       @Override
       public Item get(long i) {
-        Sample s = gen.streamSample(i, defectRate);
-        return new Item("line-1/cam-" + (i % cameras + 1), "synthetic-" + seed + "-" + i, s.label(),
-            s.image().toPng());
+        int p = (int) (i % poolSize);
+        return new Item("line-1/cam-" + (i % cameras + 1), "synthetic-" + seed + "-" + i,
+            samples[p].label(), pngs[p]);
       }
     };
   }

@@ -2,6 +2,7 @@ package io.caestream.app;
 
 import io.caestream.config.CaeConfig;
 import io.caestream.model.BatchListener;
+import io.caestream.model.ModelLoadException;
 import io.caestream.observe.CaeMetrics;
 import io.caestream.observe.Health;
 import io.caestream.observe.HttpEndpoints;
@@ -28,7 +29,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -51,6 +56,8 @@ public final class ScorerApp implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
+  private final Object closeLock = new Object();
+  private Boolean closed;
 
   private ScorerApp(CaeConfig config) throws Exception {
     this.config = config;
@@ -60,9 +67,12 @@ public final class ScorerApp implements AutoCloseable {
     RecentAnomalies recent = new RecentAnomalies(24);
     http = new HttpEndpoints(config.string(CaeConfig.HTTP_HOST), config.integer(CaeConfig.HTTP_PORT),
         registry, new AppHealth(), recent);
+    ScoringEngine opened = null;
     try {
       BatchListener[] forward = {BatchListener.NONE};
-      engine = ScoringEngine.open(config, (size, nanos) -> forward[0].batchDone(size, nanos));
+      opened = openEngine(config, (size, nanos) -> forward[0].batchDone(size, nanos));
+      engine = opened;
+      recent.modelInput(engine.scorer().inputSpec().width(), engine.scorer().inputSpec().height());
       ModelInfo info = ModelInfo.of(engine);
       metrics = new CaeMetrics(engine.scorer().settings().threshold(), engine.calibration().orElse(null),
           info.name(), info.version(), info.provider());
@@ -74,11 +84,7 @@ public final class ScorerApp implements AutoCloseable {
         binder.bindTo(registry);
       }
       Topics topics = Topics.from(config);
-      try (Admin admin = Admin.create(adminProps(props))) {
-        TopicCheck.ensure(admin, topics, config.bool(CaeConfig.TOPICS_CREATE),
-            config.integer(CaeConfig.TOPICS_PARTITIONS), (short) config.integer(CaeConfig.TOPICS_REPLICATION),
-            config.longValue(CaeConfig.SHUTDOWN_TIMEOUT_MS));
-      }
+      checkTopics(config, props, topics);
       ScoringObserver observer = new ScoringObserver() {
         @Override
         public void scored(io.caestream.scoring.ScoreResult r, long nanos) {
@@ -109,7 +115,85 @@ public final class ScorerApp implements AutoCloseable {
       streams.start();
     } catch (Exception | Error e) {
       http.close();
+      if (opened != null) {
+        opened.close();
+      }
       throw e;
+    }
+  }
+
+  /** Opens the model; a model that cannot be used names the file it came from (exit code 1). */
+  private static ScoringEngine openEngine(CaeConfig config, BatchListener listener) {
+    try {
+      return ScoringEngine.open(config, listener);
+    } catch (ModelLoadException e) {
+      String path = config.string(CaeConfig.MODEL_PATH);
+      throw new ModelLoadException("cannot use the model " + (path.isEmpty() ? "(bundled)" : CaeConfig.MODEL_PATH
+          + "=" + path) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The first contact with Kafka: lists (and maybe creates) the topics. Wrong credentials, missing
+   * rights and an unreachable cluster surface here, so each becomes one clear line instead of a
+   * stack trace or a client retrying in the background.
+   */
+  private static void checkTopics(CaeConfig config, Properties props, Topics topics) throws Exception {
+    String bootstrap = props.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
+    long timeoutMs = config.longValue(CaeConfig.SHUTDOWN_TIMEOUT_MS);
+    Admin admin = null;
+    try {
+      admin = Admin.create(adminProps(props));
+      TopicCheck.ensure(admin, topics, config.bool(CaeConfig.TOPICS_CREATE),
+          config.integer(CaeConfig.TOPICS_PARTITIONS), (short) config.integer(CaeConfig.TOPICS_REPLICATION),
+          timeoutMs);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException | KafkaException e) {
+      throw new KafkaStartupException(describeKafkaFailure(bootstrap, timeoutMs, e), e);
+    } finally {
+      if (admin != null) {
+        // Not close(): it waits for calls still retrying (up to default.api.timeout.ms) after a timeout.
+        admin.close(Duration.ZERO);
+      }
+    }
+  }
+
+  static String describeKafkaFailure(String bootstrap, long timeoutMs, Throwable e) {
+    Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+    for (Throwable c = cause; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof AuthenticationException) {
+        return "Kafka authentication failed for " + bootstrap + ": " + oneLine(c.getMessage())
+            + " (check kafka.security.protocol, kafka.sasl.mechanism and kafka.sasl.jaas.config)";
+      }
+      if (c instanceof AuthorizationException) {
+        return "Kafka authorization failed for " + bootstrap + ": " + oneLine(c.getMessage())
+            + " (the scorer's principal needs Describe/Create on the topics and access to its group"
+            + " and transactional ids)";
+      }
+    }
+    if (cause instanceof java.util.concurrent.TimeoutException
+        || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+      return "Kafka at " + bootstrap + " did not answer within " + timeoutMs
+          + " ms (is kafka.bootstrap.servers right, and do kafka.security.protocol and the listener match?)";
+    }
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String why = String.valueOf(cause.getMessage());
+    if (root != cause && root.getMessage() != null) {
+      why += ": " + root.getMessage();
+    }
+    return "cannot check the topics on Kafka at " + bootstrap + ": " + oneLine(why);
+  }
+
+  private static String oneLine(String s) {
+    return s == null ? "" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+  }
+
+  /** Kafka could not be used at start-up; the message is one line for the operator. Exit code 1. */
+  public static final class KafkaStartupException extends RuntimeException {
+    KafkaStartupException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 
@@ -156,15 +240,33 @@ public final class ScorerApp implements AutoCloseable {
   /** Clean stop within {@code shutdown.timeout.ms}: streams commit and close, then the model. */
   @Override
   public void close() {
-    Duration timeout = Duration.ofMillis(config.longValue(CaeConfig.SHUTDOWN_TIMEOUT_MS));
-    boolean clean = streams.close(timeout);
-    if (!clean) {
-      LOG.warn("Kafka Streams did not close within {} ms", timeout.toMillis());
+    shutdown();
+  }
+
+  /**
+   * Stops once (later calls wait for the first and return its outcome): Kafka Streams commits and
+   * closes, given {@code shutdown.timeout.ms} less a small reserve for the model and HTTP server.
+   *
+   * @return true when Kafka Streams closed cleanly within the time
+   */
+  public boolean shutdown() {
+    synchronized (closeLock) {
+      if (closed != null) {
+        return closed;
+      }
+      long timeoutMs = config.longValue(CaeConfig.SHUTDOWN_TIMEOUT_MS);
+      Duration timeout = Duration.ofMillis(Math.max(timeoutMs / 2, timeoutMs - Math.min(2_000, timeoutMs / 4)));
+      boolean clean = streams.close(timeout);
+      if (!clean) {
+        LOG.warn("Kafka Streams did not close within {} ms", timeout.toMillis());
+      }
+      streamsMetrics.close();
+      engine.close();
+      http.close();
+      closed = clean;
+      stopped.countDown();
+      return clean;
     }
-    streamsMetrics.close();
-    engine.close();
-    http.close();
-    stopped.countDown();
   }
 
   private final class AppHealth implements Health {

@@ -63,8 +63,13 @@ public final class CaeConfig {
   public static final String HTTP_HOST = "http.host";
   public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
 
+  /**
+   * Keys whose values are never shown. Covers every Kafka client setting of type PASSWORD (JAAS,
+   * SSL passwords, keys and certificates, OAuth secrets; a test checks this against Kafka's own
+   * definitions) and the usual names elsewhere (user.info of basic auth, tokens, credentials).
+   */
   private static final Pattern SECRET = Pattern.compile(
-      "(?i).*(password|passwd|secret|jaas|token|credential|\\.key$|private).*");
+      "(?i).*(password|passwd|passphrase|secret|jaas|token|credential|\\.key$|private|certificate|user\\.info).*");
 
   /** Every setting, in the order {@code --help-config} shows them. */
   public static final List<ConfigKey> KEYS = List.of(
@@ -82,7 +87,7 @@ public final class CaeConfig {
       key(MODEL_PROVIDER_FALLBACK, BOOLEAN, "true", ConfigKey.Validator.ANY, "When the GPU provider cannot load: log once and run on CPU (shown in cae_model_info). false = fail start-up."),
       key(MODEL_BATCH_MAX, INT, "8", Validators.between(1, 4096), "Largest inference batch formed across stream threads."),
       key(MODEL_BATCH_DELAY_MS, INT, "0", Validators.between(0, 10_000), "How long the first image of a batch waits for more (0 = run when the previous batch is done)."),
-      key(MODEL_INTRA_OP_THREADS, INT, "0", Validators.between(0, 1024), "ONNX Runtime intra-op threads; 0 = one per available core."),
+      key(MODEL_INTRA_OP_THREADS, INT, "0", Validators.between(0, 1024), "ONNX Runtime intra-op threads; 0 = half the cores (the other half decodes and post-processes while a batch runs)."),
       key(MODEL_CUDA_DEVICE, INT, "0", Validators.atLeast(0), "CUDA device id."),
       key(MODEL_CUDA_MEMORY_LIMIT, LONG, "0", Validators.atLeast(0), "CUDA arena memory limit in bytes; 0 = no limit."),
       key(MODEL_CUDA_ARENA_STRATEGY, STRING, "kSameAsRequested", Validators.oneOf("ksameasrequested", "knextpoweroftwo"), "CUDA arena extend strategy."),
@@ -165,7 +170,7 @@ public final class CaeConfig {
   }
 
   /** {@code CAE_A_B_C=v} becomes {@code a.b.c=v}. */
-  static Map<String, String> fromEnvironment(Map<String, String> env) {
+  public static Map<String, String> fromEnvironment(Map<String, String> env) {
     Map<String, String> out = new TreeMap<>();
     env.forEach((name, value) -> {
       if (name.startsWith(ENV_PREFIX)) {

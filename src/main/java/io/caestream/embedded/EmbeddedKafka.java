@@ -33,12 +33,15 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final Path dir;
   private final Map<String, String> config;
   private final int port;
+  /** Security settings a client needs for the client listener (empty for PLAINTEXT). */
+  private final Map<String, String> clientSecurity;
   private KafkaRaftServer server;
 
-  private EmbeddedKafka(Path dir, Map<String, String> config, int port) {
+  private EmbeddedKafka(Path dir, Map<String, String> config, int port, Map<String, String> clientSecurity) {
     this.dir = dir;
     this.config = config;
     this.port = port;
+    this.clientSecurity = Map.copyOf(clientSecurity);
   }
 
   /**
@@ -48,6 +51,28 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @param overrides broker settings replacing the single-node defaults (e.g. SASL listeners)
    */
   public static EmbeddedKafka start(int port, Map<String, String> overrides) throws Exception {
+    return start(port, overrides, null);
+  }
+
+  /**
+   * Formats and starts a broker whose client listener is {@code SASL_PLAINTEXT} with the PLAIN
+   * mechanism (the controller listener stays PLAINTEXT on localhost). {@code users} maps user
+   * names to passwords; the broker itself (inter-broker traffic, {@link #admin()}) authenticates
+   * as an extra user {@code broker} with a random password.
+   */
+  public static EmbeddedKafka startSaslPlain(int port, Map<String, String> users,
+      Map<String, String> overrides) throws Exception {
+    return start(port, overrides, users);
+  }
+
+  /** The {@code sasl.jaas.config} value a client uses to log in with PLAIN. */
+  public static String plainJaas(String user, String password) {
+    return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+        + user + "\" password=\"" + password + "\";";
+  }
+
+  private static EmbeddedKafka start(int port, Map<String, String> overrides,
+      Map<String, String> saslUsers) throws Exception {
     int clientPort = port > 0 ? port : freePort();
     int controllerPort = freePort();
     Path dir = Files.createTempDirectory("cae-kafka-");
@@ -73,8 +98,28 @@ public final class EmbeddedKafka implements AutoCloseable {
     c.put("auto.create.topics.enable", "false");
     // Room for large images and dead letters that carry them.
     c.put("message.max.bytes", Integer.toString(20 << 20));
+    Map<String, String> clientSecurity = new LinkedHashMap<>();
+    if (saslUsers != null) {
+      String brokerPassword = Uuid.randomUuid().toString();
+      StringBuilder jaas = new StringBuilder(plainJaas("broker", brokerPassword));
+      jaas.setLength(jaas.length() - 1);
+      jaas.append(" user_broker=\"").append(brokerPassword).append('"');
+      saslUsers.forEach((user, password) ->
+          jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+      jaas.append(';');
+      c.put("listeners", "SASL_PLAINTEXT://localhost:" + clientPort + ",CONTROLLER://localhost:" + controllerPort);
+      c.put("advertised.listeners", "SASL_PLAINTEXT://localhost:" + clientPort);
+      c.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+      c.put("listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+      c.put("sasl.enabled.mechanisms", "PLAIN");
+      c.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+      c.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.toString());
+      clientSecurity.put("security.protocol", "SASL_PLAINTEXT");
+      clientSecurity.put("sasl.mechanism", "PLAIN");
+      clientSecurity.put("sasl.jaas.config", plainJaas("broker", brokerPassword));
+    }
     c.putAll(overrides);
-    EmbeddedKafka kafka = new EmbeddedKafka(dir, c, clientPort);
+    EmbeddedKafka kafka = new EmbeddedKafka(dir, c, clientPort, clientSecurity);
     try {
       kafka.format();
       kafka.startServer();
@@ -140,10 +185,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     return "localhost:" + port;
   }
 
-  public Admin admin() {
+  /**
+   * What a client needs to connect: {@code bootstrap.servers} plus, on a SASL broker, the
+   * security settings of the broker's own user (full rights; tests give the scorer its own user).
+   */
+  public Properties clientProperties() {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-    return Admin.create(p);
+    p.putAll(clientSecurity);
+    return p;
+  }
+
+  public Admin admin() {
+    return Admin.create(clientProperties());
   }
 
   public void createTopics(List<String> names, int partitions) throws Exception {

@@ -4,6 +4,9 @@ import io.caestream.config.CaeConfig;
 import io.caestream.config.ConfigException;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.common.security.JaasContext;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -40,9 +43,32 @@ public final class StreamsSettings {
     try {
       new StreamsConfig(p);
     } catch (org.apache.kafka.common.config.ConfigException e) {
-      throw new ConfigException(kafkaKeyOf(e.getMessage()), e.getMessage());
+      String key = kafkaKeyOf(e.getMessage());
+      throw new ConfigException(key, CaeConfig.isSecret(key) ? "invalid value (not shown: secret)" : e.getMessage());
     }
+    checkJaas(p.getProperty(SaslConfigs.SASL_JAAS_CONFIG));
     return p;
+  }
+
+  /**
+   * Kafka parses {@code sasl.jaas.config} only when a client is created, after the model has been
+   * loaded; parsing it here makes a malformed one a config error. The message never echoes the value.
+   */
+  private static void checkJaas(String jaas) {
+    if (jaas == null) {
+      return;
+    }
+    String key = CaeConfig.KAFKA_PREFIX + SaslConfigs.SASL_JAAS_CONFIG;
+    if (jaas.isBlank()) {
+      throw new ConfigException(key, "must not be empty when set");
+    }
+    try {
+      JaasContext.loadClientContext(Map.of(SaslConfigs.SASL_JAAS_CONFIG, new Password(jaas)));
+    } catch (IllegalArgumentException e) {
+      String why = String.valueOf(e.getMessage()).replaceAll("control flag '[^']*'", "control flag");
+      throw new ConfigException(key, "is not a valid JAAS configuration: " + why
+          + " (expected: <LoginModule class> required key=\"value\" ...;)");
+    }
   }
 
   /** Kafka says "Invalid value X for configuration NAME: why"; name the kafka.* key. */
