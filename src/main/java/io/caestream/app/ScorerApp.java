@@ -14,6 +14,7 @@ import io.caestream.stream.ScorerFailurePolicy;
 import io.caestream.stream.ScoringTopology;
 import io.caestream.stream.StreamsSettings;
 import io.caestream.stream.TopicCheck;
+import io.caestream.stream.UnexpectedErrorHandler;
 import io.caestream.stream.Topics;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -101,6 +102,7 @@ public final class ScorerApp implements AutoCloseable {
           recent.add(eventJson, image);
         }
       };
+      props.put(UnexpectedErrorHandler.OBSERVER_CONFIG, observer);
       streams = new KafkaStreams(ScoringTopology.build(topics, engine.scorer(), observer, info), props);
       streams.setUncaughtExceptionHandler(new ScorerFailurePolicy(3, 600_000));
       streams.setStateListener((now, before) -> {

@@ -27,7 +27,9 @@ public enum RejectReason {
   /** The record has no key (source id). */
   MISSING_KEY("missing-key"),
   /** A record header (image-id, content-type) is malformed. */
-  BAD_HEADER("bad-header");
+  BAD_HEADER("bad-header"),
+  /** An unexpected exception while processing this one record (a bug), not a model failure. */
+  INTERNAL_ERROR("internal-error");
 
   private final String word;
 

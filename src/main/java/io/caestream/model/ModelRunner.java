@@ -58,6 +58,7 @@ public final class ModelRunner implements AutoCloseable {
   }
 
   /** Reconstructs the first {@code n} images of the input buffer into the output buffer. */
+  @SuppressWarnings("try") // the Result is opened only to be closed: the output is pinned.
   public void run(int n) {
     if (n < 1 || n > maxBatch()) {
       throw new IllegalArgumentException("batch of " + n + " outside 1.." + maxBatch());

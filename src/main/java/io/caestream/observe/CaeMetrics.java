@@ -60,7 +60,6 @@ public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchList
   private Counter anomalous;
   private Counter rejected;
   private final Map<RejectReason, Counter> rejectedByReason = new EnumMap<>(RejectReason.class);
-  private Counter internalErrors;
   private DoubleConsumer reconstructionError;
   private Timer inference;
   private DistributionSummary batchSize;
@@ -102,7 +101,6 @@ public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchList
     for (RejectReason reason : RejectReason.values()) {
       rejectedByReason.put(reason, rejectedCounter(r, reason.word()));
     }
-    internalErrors = rejectedCounter(r, "internal-error");
     reconstructionError = reconstructionErrorHistogram(r);
     inference = Timer.builder("cae.inference").description("ONNX Runtime run time per batch")
         .serviceLevelObjectives(durations(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2))
@@ -158,12 +156,6 @@ public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchList
   public void rejected(RejectReason reason) {
     rejected.increment();
     rejectedByReason.get(reason).increment();
-  }
-
-  /** For records the processing exception handler dead-letters as internal errors. */
-  public void internalError() {
-    rejected.increment();
-    internalErrors.increment();
   }
 
   @Override

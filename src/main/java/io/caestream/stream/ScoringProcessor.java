@@ -22,6 +22,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
   static final String TO_ANOMALIES = "to-anomalies";
   static final String TO_DLQ = "to-dlq";
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScoringProcessor.class);
   private final ImageScorer scorer;
   private final ScoringObserver observer;
   private final ModelInfo model;
@@ -36,6 +37,15 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
   @Override
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
+  }
+
+  /** The viewer is a nicety: it must never fail a record whose results are already forwarded. */
+  private void publishToViewer(byte[] eventJson, byte[] image) {
+    try {
+      observer.anomalyPublished(eventJson, image);
+    } catch (RuntimeException e) {
+      LOG.warn("live viewer update failed: {}", e.toString());
+    }
   }
 
   @Override
@@ -60,12 +70,14 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
           new ScoreEvent.Input(topic, partition, offset));
       Record<byte[], byte[]> out = record.withValue(event.toJson())
           .withHeaders(new org.apache.kafka.common.header.internals.RecordHeaders());
+      // Everything that can fail runs before the first forward: a failure then leaves no partial
+      // output, and the error handler's dead letter is this record's one and only result.
+      observer.scored(result, System.nanoTime() - start);
       context.forward(out, TO_SCORES);
       if (result.anomalous()) {
         context.forward(out, TO_ANOMALIES);
-        observer.anomalyPublished(out.value(), record.value());
+        publishToViewer(out.value(), record.value());
       }
-      observer.scored(result, System.nanoTime() - start);
     } catch (ImageRejectedException e) {
       context.forward(record.withHeaders(DeadLetterHeaders.of(record.headers(), e.reason().word(),
           e.getMessage(), topic, partition, offset)), TO_DLQ);

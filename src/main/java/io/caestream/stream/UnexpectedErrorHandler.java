@@ -1,6 +1,8 @@
 package io.caestream.stream;
 
+import io.caestream.image.RejectReason;
 import io.caestream.model.ModelFailureException;
+import io.caestream.scoring.ScoringObserver;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -23,13 +25,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class UnexpectedErrorHandler implements ProcessingExceptionHandler {
   static final String DLQ_TOPIC_CONFIG = "cae.dlq.topic";
+  /** Config entry carrying the {@link ScoringObserver} (an object, not a string) for the metrics. */
+  public static final String OBSERVER_CONFIG = "cae.scoring.observer";
   private static final Logger LOG = LoggerFactory.getLogger(UnexpectedErrorHandler.class);
   private String dlqTopic;
+  private ScoringObserver observer = ScoringObserver.NONE;
 
   @Override
   public void configure(Map<String, ?> configs) {
     Object t = configs.get(DLQ_TOPIC_CONFIG);
     dlqTopic = t == null ? "images-dlq" : t.toString();
+    if (configs.get(OBSERVER_CONFIG) instanceof ScoringObserver o) {
+      observer = o;
+    }
   }
 
   @Override
@@ -43,8 +51,9 @@ public final class UnexpectedErrorHandler implements ProcessingExceptionHandler 
         context.partition(), context.offset(), exception);
     byte[] key = context.sourceRawKey();
     byte[] value = context.sourceRawValue();
-    var headers = DeadLetterHeaders.of(context.headers(), "internal-error", String.valueOf(exception),
-        context.topic(), context.partition(), context.offset());
+    var headers = DeadLetterHeaders.of(context.headers(), RejectReason.INTERNAL_ERROR.word(),
+        String.valueOf(exception), context.topic(), context.partition(), context.offset());
+    observer.rejected(RejectReason.INTERNAL_ERROR);
     return Response.resume(List.of(new ProducerRecord<>(dlqTopic, null, key, value, headers)));
   }
 

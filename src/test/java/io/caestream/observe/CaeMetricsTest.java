@@ -128,7 +128,7 @@ class CaeMetricsTest {
     metrics.rejected(RejectReason.TOO_LARGE);
     metrics.rejected(RejectReason.UNKNOWN_FORMAT);
     metrics.rejected(RejectReason.UNKNOWN_FORMAT);
-    metrics.internalError();
+    metrics.rejected(io.caestream.image.RejectReason.INTERNAL_ERROR);
     metrics.batchDone(8, 3_000_000);
     metrics.batchDone(2, 1_000_000);
 

@@ -69,6 +69,11 @@ class ScoringIntegrationTest {
         assertThat(v.anomaliesMatch()).as("anomaly events = anomalous score events").isTrue();
         assertThat(v.anomalies()).isGreaterThan(0);
         assertThat(v.deadLetterReasons().values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(total / 10);
+        // Still healthy afterwards (a rebalance may be in flight: wait for it, bounded).
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (app.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
+          Thread.sleep(100);
+        }
         assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
         assertThat(app.metrics().batchSizes().max()).as("batches formed across the two stream threads").isGreaterThanOrEqualTo(1);
       }

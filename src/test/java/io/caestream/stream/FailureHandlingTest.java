@@ -1,0 +1,90 @@
+package io.caestream.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caestream.config.CaeConfig;
+import io.caestream.image.RejectReason;
+import io.caestream.image.TestImages;
+import io.caestream.model.BatchListener;
+import io.caestream.model.ModelFailureException;
+import io.caestream.scoring.ScoreResult;
+import io.caestream.scoring.ScoringEngine;
+import io.caestream.scoring.ScoringObserver;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.Test;
+
+/** What the topology does when something other than the image is wrong. */
+class FailureHandlingTest {
+  private final Topics topics = Topics.from(CaeConfig.defaults());
+  private final byte[] key = "cam".getBytes(StandardCharsets.UTF_8);
+
+  private Properties props(ScoringObserver observer) {
+    Properties p = StreamsSettings.of(CaeConfig.defaults().with(Map.of("kafka.bootstrap.servers", "unused:9092")));
+    p.put(UnexpectedErrorHandler.OBSERVER_CONFIG, observer);
+    return p;
+  }
+
+  @Test
+  void anUnexpectedErrorDeadLettersThatRecordAndTheStreamGoesOn() {
+    List<RejectReason> seen = new ArrayList<>();
+    ScoringObserver failsOnce = new ScoringObserver() {
+      private boolean failed;
+
+      @Override
+      public void scored(ScoreResult result, long latencyNanos) {
+        if (!failed) {
+          failed = true;
+          throw new IllegalStateException("a bug in a listener");
+        }
+      }
+
+      @Override
+      public void rejected(RejectReason reason) {
+        seen.add(reason);
+      }
+    };
+    try (ScoringEngine engine = ScoringEngine.open(CaeConfig.defaults(), BatchListener.NONE);
+        TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, engine.scorer(),
+            failsOnce, ModelInfo.of(engine)), props(failsOnce))) {
+      var in = driver.createInputTopic(topics.input(), new ByteArraySerializer(), new ByteArraySerializer());
+      var dlq = driver.createOutputTopic(topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      var scores = driver.createOutputTopic(topics.scores(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      byte[] png = TestImages.greyPng(64, 64);
+      in.pipeInput(key, png);
+      in.pipeInput(key, png);
+      var dead = dlq.readRecord();
+      assertThat(new String(dead.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8))
+          .isEqualTo("internal-error");
+      assertThat(dead.value()).isEqualTo(png);
+      assertThat(seen).containsExactly(RejectReason.INTERNAL_ERROR);
+      // Nothing was forwarded for the failed record: its dead letter is its only result.
+      // The second record is scored normally.
+      assertThat(scores.readRecordsToList()).hasSize(1);
+      assertThat(dlq.isEmpty()).isTrue();
+    }
+  }
+
+  @Test
+  void aModelFailureFailsTheThreadInsteadOfDeadLettering() {
+    ScoringEngine engine = ScoringEngine.open(CaeConfig.defaults(), BatchListener.NONE);
+    var scorer = engine.scorer();
+    ModelInfo info = ModelInfo.of(engine);
+    engine.close();
+    try (TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, scorer,
+        ScoringObserver.NONE, info), props(ScoringObserver.NONE))) {
+      var in = driver.createInputTopic(topics.input(), new ByteArraySerializer(), new ByteArraySerializer());
+      var dlq = driver.createOutputTopic(topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      assertThatThrownBy(() -> in.pipeInput(key, TestImages.greyPng(64, 64)))
+          .hasRootCauseInstanceOf(ModelFailureException.class);
+      assertThat(dlq.isEmpty()).as("a model failure is never the image's fault").isTrue();
+    }
+  }
+}
