@@ -31,41 +31,39 @@ public final class GaussianSmoother {
   }
 
   /**
-   * The kernel is symmetric, so each pair of taps at distance j shares one multiply:
-   * k0*s[x] + sum_j k_j*(s[x-j] + s[x+j]). Border columns clamp to the edge.
+   * Each row is copied into a padded line whose ends repeat the edge pixels (clamping without a
+   * branch per tap), then blurred tap by tap along the row. The kernel is symmetric, so taps at
+   * distance j share one multiply: k0*s[x] + sum_j k_j*(s[x-j] + s[x+j]).
    */
   private void horizontal(float[] src, int width, int height, float[] out) {
     int r = radius;
     float[] k = kernel;
-    float k0 = k[r];
-    int lo = Math.min(r, width);
-    int hi = Math.max(lo, width - r);
+    float[] line = PADDED.get();
+    if (line.length < width + 2 * r) {
+      line = new float[width + 2 * r];
+      PADDED.set(line);
+    }
     for (int y = 0; y < height; y++) {
       int row = y * width;
-      for (int x = lo; x < hi; x++) {
-        int c = row + x;
-        float acc = k0 * src[c];
-        for (int j = 1; j <= r; j++) {
-          acc += k[r + j] * (src[c - j] + src[c + j]);
+      System.arraycopy(src, row, line, r, width);
+      java.util.Arrays.fill(line, 0, r, src[row]);
+      java.util.Arrays.fill(line, r + width, 2 * r + width, src[row + width - 1]);
+      float k0 = k[r];
+      for (int x = 0; x < width; x++) {
+        out[row + x] = k0 * line[x + r];
+      }
+      for (int j = 1; j <= r; j++) {
+        float w = k[r + j];
+        int lo = r - j;
+        int hi = r + j;
+        for (int x = 0; x < width; x++) {
+          out[row + x] += w * (line[lo + x] + line[hi + x]);
         }
-        out[c] = acc;
-      }
-      for (int x = 0; x < lo; x++) {
-        out[row + x] = clampedTap(src, row, x, width, k, r);
-      }
-      for (int x = hi; x < width; x++) {
-        out[row + x] = clampedTap(src, row, x, width, k, r);
       }
     }
   }
 
-  private static float clampedTap(float[] src, int row, int x, int width, float[] k, int r) {
-    float acc = 0;
-    for (int j = -r; j <= r; j++) {
-      acc += k[j + r] * src[row + Math.min(width - 1, Math.max(0, x + j))];
-    }
-    return acc;
-  }
+  private static final ThreadLocal<float[]> PADDED = ThreadLocal.withInitial(() -> new float[0]);
 
   /** Same pairing down the columns; rows are clamped, so no border case in the inner loop. */
   private void vertical(float[] src, int width, int height, float[] out) {
