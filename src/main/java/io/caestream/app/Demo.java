@@ -79,12 +79,18 @@ public final class Demo {
       ImageFeed f = new ImageFeed(kafka.bootstrapServers(), topics.input(), new Properties());
       feed = f;
       ImageFeed.Source source = ImageFeed.synthetic(target, options.seed(), size, options.defectRate(), 4);
-      feeder = new Thread(() -> f.send(source, options.rate(), i -> {
-        // Back-pressure: keep at most WINDOW images in flight so latency measures the scorer, not a queue.
-        while (i - tally.results() >= WINDOW && !stopRequested) {
-          sleep(1);
+      feeder = new Thread(() -> {
+        try {
+          f.send(source, options.rate(), i -> {
+            // Back-pressure: keep at most WINDOW images in flight so latency measures the scorer, not a queue.
+            while (i - tally.results() >= WINDOW && !stopRequested) {
+              sleep(1);
+            }
+          }, i -> fed.incrementAndGet());
+        } catch (org.apache.kafka.common.errors.InterruptException e) {
+          // Stopped mid-flush: the demo is ending.
         }
-      }, i -> fed.incrementAndGet()), "cae-demo-feed");
+      }, "cae-demo-feed");
       feeder.setDaemon(true);
       feeder.start();
     } else {
@@ -123,12 +129,18 @@ public final class Demo {
     if (app.failed()) {
       throw new IllegalStateException("the scorer stopped with an error (see the log above)");
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
     if (feeder != null) {
+      stopRequested = true;
       feeder.interrupt();
       feeder.join(5_000);
       feed.close();
     }
+    // Drain: wait (bounded) for the images already fed, so that fed = scored + dead-lettered.
+    long drainUntil = System.nanoTime() + 10_000_000_000L;
+    while (options.feed() && tally.results() < fed.get() && System.nanoTime() < drainUntil && !app.failed()) {
+      sleep(20);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
     var batches = app.metrics().batchSizes();
     return new Summary(options.feed() ? fed.get() : tally.results(), tally.scored(), tally.anomalies(),
         tally.deadLettered(), tally.results() / seconds, tally.latencyQuantileMs(0.5),

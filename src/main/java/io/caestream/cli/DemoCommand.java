@@ -46,9 +46,25 @@ public final class DemoCommand implements Callable<Integer> {
     }
     Demo demo = new Demo(new Demo.Options(kafkaPort, httpPort, images, duration, feed.equals("synthetic"),
         rate, defectRate, seed, partitions, streamThreads, batchMax, Map.of()), System.out);
-    Thread hook = new Thread(demo::requestStop, "cae-demo-shutdown");
+    java.util.concurrent.CountDownLatch printed = new java.util.concurrent.CountDownLatch(1);
+    // Ctrl-C: stop feeding, and keep the JVM alive until the summary is out (bounded).
+    Thread hook = new Thread(() -> {
+      demo.requestStop();
+      try {
+        printed.await(20, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "cae-demo-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    Demo.Summary s = demo.run();
+    try {
+      return report(demo.run());
+    } finally {
+      printed.countDown();
+    }
+  }
+
+  private Integer report(Demo.Summary s) throws java.io.IOException {
     System.out.printf("%n%-16s %12s%n", "SUMMARY", "");
     System.out.printf("%-16s %12d%n%-16s %12d%n%-16s %12d%n%-16s %12d%n%-16s %12.1f%n%-16s %12.1f%n%-16s %12.1f%n%-16s %12.2f%n%-16s %12.1f%n",
         "fed", s.fed(), "scored", s.scored(), "anomalies", s.anomalies(), "dead-lettered", s.deadLettered(),
@@ -58,11 +74,6 @@ public final class DemoCommand implements Callable<Integer> {
       Path parent = jsonSummary.toAbsolutePath().getParent();
       Files.createDirectories(parent);
       Files.writeString(jsonSummary, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(s));
-    }
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException ignored) {
-      // Already shutting down.
     }
     return Main.EXIT_OK;
   }
