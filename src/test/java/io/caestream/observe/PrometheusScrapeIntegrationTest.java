@@ -47,24 +47,6 @@ class PrometheusScrapeIntegrationTest {
    */
   static final Map<String, String> NEEDS_HISTORY = Map.of();
 
-  /** Series that /metrics must show, beyond those of DESIGN.md. */
-  static final List<String> DESIGN_SERIES = List.of(
-      "cae_images_total",
-      "cae_rejected_images_total",
-      "cae_reconstruction_error_bucket",
-      "cae_reconstruction_error_sum",
-      "cae_reconstruction_error_count",
-      "cae_inference_seconds_bucket",
-      "cae_inference_seconds_sum",
-      "cae_inference_seconds_count",
-      "cae_batch_size_bucket",
-      "cae_batch_size_sum",
-      "cae_batch_size_count",
-      "cae_scoring_latency_seconds_bucket",
-      "cae_scoring_latency_seconds_sum",
-      "cae_scoring_latency_seconds_count",
-      "cae_anomaly_threshold",
-      "cae_model_info");
 
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ObjectMapper json = new ObjectMapper();
@@ -111,7 +93,7 @@ class PrometheusScrapeIntegrationTest {
     assertThat(r.statusCode()).isEqualTo(200);
     PrometheusText text = PrometheusText.parse(r.body());
     Set<String> names = text.names();
-    assertThat(names).as("/metrics of the running scorer").containsAll(DESIGN_SERIES);
+    assertThat(names).as("/metrics of the running scorer").containsAll(AlertRulesTest.CAE_METRICS);
     assertThat(names).as("Kafka Streams client metrics").anyMatch(n -> n.startsWith("kafka_stream_"));
     assertThat(names).as("stream thread process rate (dashboard)").contains("kafka_stream_thread_process_rate");
     assertThat(names).as("JVM metrics").anyMatch(n -> n.startsWith("jvm_"))
