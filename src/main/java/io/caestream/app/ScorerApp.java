@@ -103,7 +103,8 @@ public final class ScorerApp implements AutoCloseable {
         }
       };
       props.put(UnexpectedErrorHandler.OBSERVER_CONFIG, observer);
-      streams = new KafkaStreams(ScoringTopology.build(topics, engine.scorer(), observer, info), props);
+      streams = new KafkaStreams(ScoringTopology.build(topics, engine.scorer(), observer, info,
+          StreamsSettings.maxDeadLetterValueBytes(props)), props);
       streams.setUncaughtExceptionHandler(new ScorerFailurePolicy(3, 600_000));
       streams.setStateListener((now, before) -> {
         state = now;

@@ -30,7 +30,7 @@ public final class BenchCommand implements Callable<Integer> {
   long e2eImages;
   @Option(names = "--no-e2e", description = "Skip the end-to-end stage.")
   boolean noE2e;
-  @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: model.intra.op.threads, 0 = all cores).")
+  @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: model.intra.op.threads, 0 = half the cores).")
   Integer threads;
   @Option(names = "--config", description = "Properties file (model.*, image.* keys apply).")
   Path config;

@@ -15,7 +15,7 @@ final class Progress {
     this.total = total;
   }
 
-  void update(long done) {
+  synchronized void update(long done) {
     long now = System.nanoTime();
     if (now - lastDraw < 200_000_000L && done < total) {
       return;

@@ -95,7 +95,7 @@ public final class CaeConfig {
       key(MODEL_TENSORRT_FP16, BOOLEAN, "false", ConfigKey.Validator.ANY, "TensorRT: allow fp16 kernels."),
       key(MODEL_TENSORRT_CACHE_DIR, STRING, "", ConfigKey.Validator.ANY, "TensorRT engine cache folder; empty = no cache."),
       key(IMAGE_MAX_BYTES, INT, "16777216", Validators.between(1, Integer.MAX_VALUE - 8), "Largest encoded image accepted, checked before decoding."),
-      key(IMAGE_MAX_PIXELS, LONG, "16777216", Validators.atLeast(1), "Largest width x height accepted, read from the header before any pixel is allocated."),
+      key(IMAGE_MAX_PIXELS, LONG, "16777216", Validators.between(1, (Integer.MAX_VALUE - 8) / 3), "Largest width x height accepted, read from the header before any pixel is allocated."),
       key(IMAGE_RESIZE, BOOLEAN, "true", ConfigKey.Validator.ANY, "Resize (bilinear) images whose size differs from the model's; false = reject them as bad-dimensions."),
       key(SCORING_METHOD, STRING, "", Validators.oneOf("", "mse", "smooth-max"), "Image score: mse (mean of the error map) or smooth-max (max of the Gaussian-smoothed map); empty = the calibration's."),
       key(HTTP_PORT, INT, "9400", Validators.between(0, 65535), "HTTP port for /metrics, /health/* and the viewer; 0 = any free port."),
@@ -169,12 +169,20 @@ public final class CaeConfig {
     return of(raw);
   }
 
-  /** {@code CAE_A_B_C=v} becomes {@code a.b.c=v}. */
+  /**
+   * {@code CAE_A_B_C=v} becomes {@code a.b.c=v}, for declared keys and {@code kafka.*} only. Other
+   * {@code CAE_*} names are not ours: Kubernetes injects {@code CAE_STREAM_SERVICE_HOST} and
+   * friends for a Service called cae-stream, so they are skipped rather than refused (a typo in a
+   * properties file is still an error).
+   */
   public static Map<String, String> fromEnvironment(Map<String, String> env) {
     Map<String, String> out = new TreeMap<>();
     env.forEach((name, value) -> {
       if (name.startsWith(ENV_PREFIX)) {
-        out.put(name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+        String key = name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+        if (BY_NAME.containsKey(key) || key.startsWith(KAFKA_PREFIX)) {
+          out.put(key, value);
+        }
       }
     });
     return out;

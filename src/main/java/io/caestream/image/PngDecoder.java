@@ -44,6 +44,10 @@ final class PngDecoder {
     while (true) {
       Chunk c = chunk(pos);
       if (c.is("IHDR")) {
+        if (width != 0) {
+          // A second IHDR could claim a size the pixel limit never saw.
+          throw new ImageRejectedException(CORRUPT, "PNG has more than one IHDR chunk");
+        }
         width = ImageHeader.int32(png, c.data);
         height = ImageHeader.int32(png, c.data + 4);
         depth = png[c.data + 8];

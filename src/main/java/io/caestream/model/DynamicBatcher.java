@@ -50,7 +50,9 @@ public final class DynamicBatcher implements AutoCloseable {
     this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMillis);
     this.listener = listener;
     this.queue = new ArrayBlockingQueue<>(Math.max(64, maxBatch * 4));
-    this.worker = new Thread(this::loop, "cae-inference");
+    // Made here, so that a batch size the model or memory cannot take fails start-up, not a caller.
+    ModelRunner runner = model.newRunner(maxBatch);
+    this.worker = new Thread(() -> loop(runner), "cae-inference");
     this.worker.setDaemon(true);
     this.worker.start();
   }
@@ -80,12 +82,15 @@ public final class DynamicBatcher implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new ModelFailureException("interrupted while queueing an image for inference", e);
     }
-    if (closed && !worker.isAlive()) {
+    if (!worker.isAlive()) {
       failPending();
     }
     boolean interrupted = false;
     while (!r.done) {
-      LockSupport.park(this);
+      LockSupport.parkNanos(this, 100_000_000L);
+      if (!r.done && !worker.isAlive()) {
+        failPending();
+      }
       if (Thread.interrupted()) {
         // Finish the wait: the worker writes into our arrays and must not outlive this call.
         interrupted = true;
@@ -99,10 +104,10 @@ public final class DynamicBatcher implements AutoCloseable {
     }
   }
 
-  private void loop() {
+  private void loop(ModelRunner ownRunner) {
     List<Request> batch = new ArrayList<>(maxBatch);
     int size = model.inputSpec().size();
-    try (ModelRunner runner = model.newRunner(maxBatch)) {
+    try (ModelRunner runner = ownRunner) {
       FloatBuffer in = runner.input();
       FloatBuffer out = runner.output();
       while (!closed || !queue.isEmpty()) {
@@ -123,8 +128,9 @@ public final class DynamicBatcher implements AutoCloseable {
           for (int i = 0; i < batch.size(); i++) {
             out.get(i * size, batch.get(i).output, 0, size);
           }
-        } catch (RuntimeException e) {
-          failure = e instanceof ModelFailureException ? e
+        } catch (Throwable e) {
+          // Every caller of the batch is told; a caller must never wait for a batch that died.
+          failure = e instanceof ModelFailureException mfe ? mfe
               : new ModelFailureException("inference failed: " + e, e);
         }
         for (Request r : batch) {

@@ -64,8 +64,8 @@ public final class ScoringEngine implements AutoCloseable {
     boolean otherMethod = methodOverride != null && calibration.isPresent()
         && methodOverride != calibration.get().scoringMethod() && thresholdOverride == null;
     if (purpose == Purpose.CALIBRATE || (purpose == Purpose.EVALUATE && otherMethod)) {
-      settings = ScoringSettings.uncalibrated(
-          methodOverride != null ? methodOverride : ScoringMethod.SMOOTH_MAX,
+      settings = ScoringSettings.uncalibrated(methodOverride != null ? methodOverride
+              : calibration.map(Calibration::scoringMethod).orElse(ScoringMethod.SMOOTH_MAX),
           calibration.map(Calibration::smoothingSigma).orElse(ScoringSettings.DEFAULT_SIGMA),
           calibration.map(Calibration::mapSigmaOrDefault).orElse(ScoringSettings.DEFAULT_MAP_SIGMA));
     } else if (calibration.isPresent()) {
@@ -87,10 +87,15 @@ public final class ScoringEngine implements AutoCloseable {
     try {
       DynamicBatcher batcher = new DynamicBatcher(model, config.integer(CaeConfig.MODEL_BATCH_MAX),
           config.integer(CaeConfig.MODEL_BATCH_DELAY_MS), listener);
-      ImageLimits limits = new ImageLimits(config.integer(CaeConfig.IMAGE_MAX_BYTES),
-          config.longValue(CaeConfig.IMAGE_MAX_PIXELS), config.bool(CaeConfig.IMAGE_RESIZE));
-      ImageScorer scorer = new ImageScorer(new ImageDecoder(model.inputSpec(), limits), batcher, settings);
-      return new ScoringEngine(source, model, batcher, scorer, calibration);
+      try {
+        ImageLimits limits = new ImageLimits(config.integer(CaeConfig.IMAGE_MAX_BYTES),
+            config.longValue(CaeConfig.IMAGE_MAX_PIXELS), config.bool(CaeConfig.IMAGE_RESIZE));
+        ImageScorer scorer = new ImageScorer(new ImageDecoder(model.inputSpec(), limits), batcher, settings);
+        return new ScoringEngine(source, model, batcher, scorer, calibration);
+      } catch (RuntimeException e) {
+        batcher.close();
+        throw e;
+      }
     } catch (RuntimeException e) {
       model.close();
       throw e;

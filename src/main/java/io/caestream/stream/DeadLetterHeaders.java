@@ -14,6 +14,8 @@ public final class DeadLetterHeaders {
   public static final String SOURCE_TOPIC = "cae.source.topic";
   public static final String SOURCE_PARTITION = "cae.source.partition";
   public static final String SOURCE_OFFSET = "cae.source.offset";
+  /** Set (to the original size) when the image was too large to copy into the dead letter. */
+  public static final String VALUE_DROPPED = "cae.error.value.dropped";
   /** Messages are for people; a bounded length keeps a dead letter close to the original's size. */
   private static final int MAX_MESSAGE = 1000;
 

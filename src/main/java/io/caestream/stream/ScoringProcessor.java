@@ -24,11 +24,14 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScoringProcessor.class);
   private final ImageScorer scorer;
+  private final int maxDeadLetterValueBytes;
   private final ScoringObserver observer;
   private final ModelInfo model;
   private ProcessorContext<byte[], byte[]> context;
 
-  ScoringProcessor(ImageScorer scorer, ScoringObserver observer, ModelInfo model) {
+  ScoringProcessor(ImageScorer scorer, ScoringObserver observer, ModelInfo model,
+      int maxDeadLetterValueBytes) {
+    this.maxDeadLetterValueBytes = maxDeadLetterValueBytes;
     this.scorer = scorer;
     this.observer = observer;
     this.model = model;
@@ -79,8 +82,17 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         publishToViewer(out.value(), record.value());
       }
     } catch (ImageRejectedException e) {
-      context.forward(record.withHeaders(DeadLetterHeaders.of(record.headers(), e.reason().word(),
-          e.getMessage(), topic, partition, offset)), TO_DLQ);
+      var headers = DeadLetterHeaders.of(record.headers(), e.reason().word(), e.getMessage(), topic,
+          partition, offset);
+      byte[] value = record.value();
+      if (value != null && value.length > maxDeadLetterValueBytes) {
+        // Under exactly-once a record the producer refuses poisons the whole transaction; an
+        // image far over image.max.bytes is therefore dead-lettered without its bytes.
+        headers.add(DeadLetterHeaders.VALUE_DROPPED,
+            Integer.toString(value.length).getBytes(StandardCharsets.UTF_8));
+        value = null;
+      }
+      context.forward(record.withHeaders(headers).withValue(value), TO_DLQ);
       observer.rejected(e.reason());
     }
   }

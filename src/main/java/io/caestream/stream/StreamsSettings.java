@@ -71,6 +71,16 @@ public final class StreamsSettings {
     }
   }
 
+  /**
+   * The largest image a dead letter can carry: the Streams producer's {@code max.request.size}
+   * less room for key, headers and record overhead.
+   */
+  public static int maxDeadLetterValueBytes(Properties props) {
+    Object size = new StreamsConfig(props).getProducerConfigs("probe").get("max.request.size");
+    int max = size == null ? 1 << 20 : Integer.parseInt(size.toString());
+    return Math.max(0, max - (16 << 10));
+  }
+
   /** Kafka says "Invalid value X for configuration NAME: why"; name the kafka.* key. */
   private static String kafkaKeyOf(String message) {
     var m = java.util.regex.Pattern.compile("configuration (\\S+?):?\\s").matcher(message + " ");

@@ -26,7 +26,9 @@ class CaeConfigTest {
   @Test
   void environmentOverridesAndKafkaPassThrough() {
     CaeConfig c = CaeConfig.load(null, Map.of("CAE_MODEL_BATCH_MAX", "16",
-        "CAE_KAFKA_SASL_JAAS_CONFIG", "secret-jaas", "CAE_KAFKA_BOOTSTRAP_SERVERS", "b:9092", "PATH", "/bin"));
+        "CAE_KAFKA_SASL_JAAS_CONFIG", "secret-jaas", "CAE_KAFKA_BOOTSTRAP_SERVERS", "b:9092", "PATH", "/bin",
+        // Kubernetes service links for a Service named cae-stream: not ours, not an error.
+        "CAE_STREAM_SERVICE_HOST", "10.0.0.1", "CAE_STREAM_PORT_9400_TCP", "tcp://10.0.0.1:9400"));
     assertThat(c.integer(CaeConfig.MODEL_BATCH_MAX)).isEqualTo(16);
     assertThat(c.kafka()).containsEntry("sasl.jaas.config", "secret-jaas").containsEntry("bootstrap.servers", "b:9092");
     assertThat(c.describe()).containsEntry("kafka.sasl.jaas.config", "******");

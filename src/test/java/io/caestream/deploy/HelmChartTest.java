@@ -244,6 +244,7 @@ class HelmChartTest {
       assertThat(map(c, "capabilities").get("drop")).isEqualTo(List.of("ALL"));
       assertThat(map(c, "seccompProfile")).containsEntry("type", "RuntimeDefault");
       assertThat(m.podSpec()).containsEntry("automountServiceAccountToken", false);
+      assertThat(m.podSpec()).as("no service-link env vars in the CAE_* namespace").containsEntry("enableServiceLinks", false);
     }
 
     @Test

@@ -87,4 +87,26 @@ class FailureHandlingTest {
       assertThat(dlq.isEmpty()).as("a model failure is never the image's fault").isTrue();
     }
   }
+
+  @Test
+  void aDeadLetterTooLargeForTheProducerIsWrittenWithoutTheImage() {
+    try (ScoringEngine engine = ScoringEngine.open(CaeConfig.defaults().with(Map.of(CaeConfig.IMAGE_MAX_BYTES, "2000")),
+        BatchListener.NONE);
+        TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, engine.scorer(),
+            ScoringObserver.NONE, ModelInfo.of(engine), 4000), props(ScoringObserver.NONE))) {
+      var in = driver.createInputTopic(topics.input(), new ByteArraySerializer(), new ByteArraySerializer());
+      var dlq = driver.createOutputTopic(topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      in.pipeInput(key, new byte[3000]);
+      in.pipeInput(key, new byte[5000]);
+      var fits = dlq.readRecord();
+      assertThat(fits.value()).hasSize(3000);
+      assertThat(fits.headers().lastHeader(DeadLetterHeaders.VALUE_DROPPED)).isNull();
+      var dropped = dlq.readRecord();
+      assertThat(dropped.value()).isNull();
+      assertThat(new String(dropped.headers().lastHeader(DeadLetterHeaders.VALUE_DROPPED).value(), StandardCharsets.UTF_8))
+          .isEqualTo("5000");
+      assertThat(new String(dropped.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8))
+          .isEqualTo("too-large");
+    }
+  }
 }

@@ -57,6 +57,10 @@ class ScoringIntegrationTest {
             }
             sent.add(producer.send(new ProducerRecord<>(topics.input(), ("cam-" + i % 7).getBytes(StandardCharsets.UTF_8), value)));
           }
+          // Far over image.max.bytes and over the scorer's max.request.size (1 MiB here), yet
+          // accepted by the input topic: its dead letter must be written without the image.
+          sent.add(producer.send(new ProducerRecord<>(topics.input(), "cam-big".getBytes(StandardCharsets.UTF_8),
+              new byte[1_500_000])));
           for (var f : sent) {
             perPartition.merge(f.get().partition(), 1L, Long::sum);
           }
@@ -65,10 +69,10 @@ class ScoringIntegrationTest {
             Duration.ofMinutes(3));
         assertThat(v.missing()).as("inputs without a result").isEmpty();
         assertThat(v.duplicated()).as("inputs with more than one result").isEmpty();
-        assertThat(v.results()).isEqualTo(total);
+        assertThat(v.results()).isEqualTo(total + 1);
         assertThat(v.anomaliesMatch()).as("anomaly events = anomalous score events").isTrue();
         assertThat(v.anomalies()).isGreaterThan(0);
-        assertThat(v.deadLetterReasons().values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(total / 10);
+        assertThat(v.deadLetterReasons().values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(total / 10 + 1);
         // Still healthy afterwards (a rebalance may be in flight: wait for it, bounded).
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (app.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
