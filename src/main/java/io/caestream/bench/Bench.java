@@ -179,9 +179,16 @@ public final class Bench {
   /** Through a real broker: producer -> exactly_once_v2 topology -> read_committed consumer. */
   private BenchRow endToEnd(int batch, double rawRate, int size) throws Exception {
     int threads = Math.max(1, Math.min(batch, 8));
+    // The same model settings as the other stages (path, provider, threads, limits, method).
+    Map<String, String> same = new java.util.LinkedHashMap<>();
+    options.config().asStrings().forEach((k, v) -> {
+      if (k.startsWith("model.") || k.startsWith("image.") || k.startsWith("scoring.")) {
+        same.put(k, v);
+      }
+    });
+    same.put(CaeConfig.MODEL_BATCH_MAX, Integer.toString(batch));
     Demo demo = new Demo(new Demo.Options(0, 0, options.e2eImages(), 0, true, 0, 0.04, 99, threads,
-        threads, batch, Map.of(CaeConfig.MODEL_PATH, options.config().string(CaeConfig.MODEL_PATH))),
-        new PrintStream(java.io.OutputStream.nullOutputStream()));
+        threads, batch, same), new PrintStream(java.io.OutputStream.nullOutputStream()));
     Demo.Summary s = demo.run();
     return new BenchRow("end-to-end", batch, s.imagesPerSec(), s.imagesPerSec() / rawRate, s.p50Ms(), s.p99Ms(),
         s.scored() + s.deadLettered(), s.seconds());

@@ -190,11 +190,17 @@ public final class CaeConfig {
 
   /** A copy with some keys changed (validated again). */
   public CaeConfig with(Map<String, String> overrides) {
+    Map<String, String> raw = asStrings();
+    raw.putAll(overrides);
+    return of(raw);
+  }
+
+  /** Every value as the text that would set it, secrets included (never log this; see describe()). */
+  public Map<String, String> asStrings() {
     Map<String, String> raw = new LinkedHashMap<>();
     values.forEach((k, v) -> raw.put(k, v == null ? "" : String.valueOf(v)));
     kafka.forEach((k, v) -> raw.put(KAFKA_PREFIX + k, v));
-    raw.putAll(overrides);
-    return of(raw);
+    return raw;
   }
 
   public String string(String key) {

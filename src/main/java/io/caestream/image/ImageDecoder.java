@@ -149,6 +149,21 @@ public final class ImageDecoder {
       }
       return;
     }
+    java.awt.image.Raster raster = img.getRaster();
+    if (raster.getNumBands() == 1 && img.getColorModel().getColorSpace().getType()
+        == java.awt.color.ColorSpace.TYPE_GRAY) {
+      // Grey of any depth (16-bit interlaced PNG, grey JPEG): the stored samples, no sRGB conversion.
+      float max = (1 << img.getColorModel().getComponentSize(0)) - 1;
+      int[] row = new int[w];
+      for (int y = 0; y < h; y++) {
+        raster.getSamples(0, y, w, 1, 0, row);
+        for (int x = 0; x < w; x++) {
+          float v = row[x] / max;
+          PixelConversion.store(out, y * w + x, plane, spec.channels(), v, v, v);
+        }
+      }
+      return;
+    }
     int[] rgb = new int[w];
     for (int y = 0; y < h; y++) {
       img.getRGB(0, y, w, 1, rgb, 0, w);

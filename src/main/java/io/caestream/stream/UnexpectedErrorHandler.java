@@ -42,6 +42,13 @@ public final class UnexpectedErrorHandler implements ProcessingExceptionHandler 
 
   @Override
   public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+    if (exception instanceof org.apache.kafka.common.KafkaException) {
+      // Kafka's own failures (a send that failed, a fenced producer) are not this record's fault
+      // and may come after its result was forwarded: fail and let the transaction abort.
+      LOG.error("Kafka error on {}-{}@{}; failing the stream thread: {}", context.topic(),
+          context.partition(), context.offset(), exception.toString());
+      return Response.fail();
+    }
     if (isModelFailure(exception)) {
       LOG.error("model failure on {}-{}@{}; failing the stream thread so the image is retried: {}",
           context.topic(), context.partition(), context.offset(), exception.getMessage());

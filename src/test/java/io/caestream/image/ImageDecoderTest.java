@@ -209,4 +209,18 @@ class ImageDecoderTest {
     crc.update(png, 12, 17);
     writeInt(png, 29, (int) crc.getValue());
   }
+
+  @Test
+  void greyThroughImageIoKeepsItsValuesForGreyAndRgbModels() throws Exception {
+    // A grey JPEG goes through ImageIO; an RGB model must see the same grey in all three planes.
+    byte[] jpeg = TestImages.encode(TestImages.gradient(BufferedImage.TYPE_BYTE_GRAY, 16, 16), "jpeg");
+    float[] grey = decode(jpeg);
+    ImageDecoder rgb = new ImageDecoder(new InputSpec(3, 16, 16), ImageLimits.DEFAULT);
+    float[] planes = new float[3 * 256];
+    rgb.decode(jpeg, planes);
+    for (int i = 0; i < 256; i++) {
+      assertThat(planes[i]).as("R %d", i).isCloseTo(grey[i], within(1e-6f));
+      assertThat(planes[512 + i]).as("B %d", i).isCloseTo(grey[i], within(1e-6f));
+    }
+  }
 }
