@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import io.caestream.config.CaeConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -16,9 +17,11 @@ import picocli.CommandLine.Parameters;
 public final class ProduceCommand implements Callable<Integer> {
   @Parameters(arity = "0..*", paramLabel = "PATH", description = "Image files or folders.")
   List<Path> paths;
-  @Option(names = "--bootstrap", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default ${DEFAULT-VALUE}).")
+  @Option(names = "--config", description = "Properties file as for serve: input.topic and the kafka.* client settings (SASL, TLS) apply.")
+  Path config;
+  @Option(names = "--bootstrap", description = "Kafka bootstrap servers (default: kafka.bootstrap.servers, else localhost:9092).")
   String bootstrap;
-  @Option(names = "--topic", defaultValue = "images", description = "Input topic (default ${DEFAULT-VALUE}).")
+  @Option(names = "--topic", description = "Input topic (default: input.topic, images).")
   String topic;
   @Option(names = "--synthetic", description = "Generate this many synthetic images instead of reading files.")
   Long synthetic;
@@ -42,14 +45,34 @@ public final class ProduceCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "give image files/folders or --synthetic N");
     }
+    CaeConfig c = CaeConfig.load(config, System.getenv());
+    Properties client = new Properties();
+    client.putAll(c.kafka());
+    String servers = bootstrap != null ? bootstrap
+        : c.kafka().getOrDefault("bootstrap.servers", "localhost:9092");
+    client.remove("bootstrap.servers");
+    String target = topic != null ? topic : c.string(CaeConfig.INPUT_TOPIC);
     Progress progress = new Progress("produce", source.size());
     AtomicLong sent = new AtomicLong();
-    try (ImageFeed feed = new ImageFeed(bootstrap, topic, new Properties())) {
+    try (ImageFeed feed = new ImageFeed(servers, target, producerSettings(client))) {
       feed.send(source, rate, i -> progress.update(i), i -> sent.incrementAndGet());
     }
     progress.update(source.size());
     progress.finish();
-    System.out.printf("published %d of %d images to %s on %s%n", sent.get(), source.size(), topic, bootstrap);
+    System.out.printf("published %d of %d images to %s on %s%n", sent.get(), source.size(), target, servers);
     return sent.get() == source.size() ? Main.EXIT_OK : Main.EXIT_RUNTIME;
+  }
+
+  /** The client settings a producer understands (Streams-only keys would only log warnings). */
+  private static Properties producerSettings(Properties kafka) {
+    Properties p = new Properties();
+    var known = org.apache.kafka.clients.producer.ProducerConfig.configNames();
+    kafka.forEach((k, v) -> {
+      String key = k.toString().startsWith("producer.") ? k.toString().substring("producer.".length()) : k.toString();
+      if (known.contains(key)) {
+        p.put(key, v);
+      }
+    });
+    return p;
   }
 }

@@ -29,8 +29,13 @@ class ProduceIntegrationTest {
       kafka.createTopics(List.of("images"), 2);
       assertThat(Main.run("produce", "--bootstrap", kafka.bootstrapServers(), data.resolve("test").toString())).isZero();
       assertThat(Main.run("produce", "--bootstrap", kafka.bootstrapServers(), "--synthetic", "7", "--rate", "50")).isZero();
-      List<ConsumerRecord<byte[], byte[]>> records = readAll(kafka.bootstrapServers(), 17);
-      assertThat(records).hasSize(17);
+      // The same config file as serve: brokers, topic and client settings come from it.
+      Path cfg = dir.resolve("serve.properties");
+      java.nio.file.Files.writeString(cfg, "kafka.bootstrap.servers=" + kafka.bootstrapServers()
+          + "\ninput.topic=images\nkafka.acks=all\nkafka.num.stream.threads=2\n");
+      assertThat(Main.run("produce", "--config", cfg.toString(), "--synthetic", "3")).isZero();
+      List<ConsumerRecord<byte[], byte[]>> records = readAll(kafka.bootstrapServers(), 20);
+      assertThat(records).hasSize(20);
       Map<String, Integer> labels = new HashMap<>();
       for (ConsumerRecord<byte[], byte[]> r : records) {
         assertThat(r.headers().lastHeader("image-id")).isNotNull();
