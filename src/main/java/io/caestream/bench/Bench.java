@@ -142,10 +142,9 @@ public final class Bench {
           while (!stop.get()) {
             long t0 = System.nanoTime();
             ScoreResult r = scorer.score(encoded.get(i % encoded.size()));
-            byte[] json = new ScoreEvent("bench-" + i, "bench/cam-1", r.score(), r.threshold(), r.anomalous(),
-                r.normalizedScore(), r.region(), new ScoreEvent.Model(info.name(), info.version(), info.provider()),
-                System.currentTimeMillis(), System.currentTimeMillis(), (System.nanoTime() - t0) / 1e6,
-                new ScoreEvent.Input("bench", 0, i)).toJson();
+            byte[] json = ScoreEvent.of("bench-" + i, "bench/cam-1", r,
+                new ScoreEvent.Model(info.name(), info.version(), info.provider()), System.currentTimeMillis(),
+                (System.nanoTime() - t0) / 1e6, new ScoreEvent.Input("bench", 0, i)).toJson();
             if (measuring.get()) {
               jsonBytes.addAndGet(json.length);
               lat.add(System.nanoTime() - t0);

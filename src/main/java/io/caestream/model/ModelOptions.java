@@ -13,8 +13,4 @@ public record ModelOptions(ExecutionProvider provider, boolean fallback, int int
         false, "");
   }
 
-  public ModelOptions withIntraOpThreads(int threads) {
-    return new ModelOptions(provider, fallback, threads, cudaDevice, cudaMemoryLimitBytes,
-        cudaArenaExtendStrategy, cudnnConvAlgoSearch, tensorrtFp16, tensorrtEngineCacheDir);
-  }
 }

@@ -18,7 +18,6 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleConsumer;
 
 /**
@@ -64,7 +63,6 @@ public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchList
   private Timer inference;
   private DistributionSummary batchSize;
   private Timer latency;
-  private final AtomicLong scoredCount = new AtomicLong();
 
   public CaeMetrics(double threshold, Calibration calibration, String modelName, String modelVersion,
       String provider) {
@@ -149,7 +147,6 @@ public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchList
     (result.anomalous() ? anomalous : normal).increment();
     reconstructionError.accept(result.score());
     latency.record(latencyNanos, TimeUnit.NANOSECONDS);
-    scoredCount.incrementAndGet();
   }
 
   @Override

@@ -44,11 +44,4 @@ public record Calibration(double threshold, String method, double quantile, doub
     Files.write(file, JSON.writeValueAsBytes(this));
   }
 
-  public String toJson() {
-    try {
-      return JSON.writeValueAsString(this);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -62,9 +62,6 @@ public final class ImageScorer {
     return decoder.spec();
   }
 
-  public DynamicBatcher batcher() {
-    return batcher;
-  }
 
   public ScoreResult score(byte[] bytes) throws ImageRejectedException {
     return score(bytes, null);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.caestream.scoring.Region;
+import io.caestream.scoring.ScoreResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -19,6 +20,13 @@ public record ScoreEvent(String imageId, String source, double score, double thr
   /** Where the image came from. */
   public record Input(String topic, int partition, long offset) {}
 
+  /** The event for a scored image: the one place that maps a {@link ScoreResult} to the contract. */
+  public static ScoreEvent of(String imageId, String source, ScoreResult r, Model model, long capturedAt,
+      double latencyMs, Input input) {
+    return new ScoreEvent(imageId, source, r.score(), r.threshold(), r.anomalous(), r.normalizedScore(),
+        r.region(), model, capturedAt, System.currentTimeMillis(), latencyMs, input);
+  }
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final ObjectWriter WRITER = MAPPER.writerFor(ScoreEvent.class);
 
@@ -30,11 +38,4 @@ public record ScoreEvent(String imageId, String source, double score, double thr
     }
   }
 
-  public static ScoreEvent fromJson(byte[] json) {
-    try {
-      return MAPPER.readValue(json, ScoreEvent.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

@@ -65,12 +65,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
       String imageId = RecordHeaderCheck.imageId(record.headers());
       ScoreResult result = scorer.score(record.value());
       long end = System.nanoTime();
-      ScoreEvent event = new ScoreEvent(
-          imageId != null ? imageId : topic + "-" + partition + "-" + offset,
-          new String(record.key(), StandardCharsets.UTF_8), result.score(), result.threshold(),
-          result.anomalous(), result.normalizedScore(), result.region(), model.event(),
-          record.timestamp(), System.currentTimeMillis(), (end - start) / 1e6,
-          new ScoreEvent.Input(topic, partition, offset));
+      ScoreEvent event = ScoreEvent.of(imageId != null ? imageId : topic + "-" + partition + "-" + offset,
+          new String(record.key(), StandardCharsets.UTF_8), result, model.event(), record.timestamp(),
+          (end - start) / 1e6, new ScoreEvent.Input(topic, partition, offset));
       Record<byte[], byte[]> out = record.withValue(event.toJson())
           .withHeaders(new org.apache.kafka.common.header.internals.RecordHeaders());
       // Everything that can fail runs before the first forward: a failure then leaves no partial
