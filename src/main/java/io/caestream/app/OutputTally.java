@@ -1,7 +1,6 @@
 package io.caestream.app;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,8 +22,7 @@ public final class OutputTally implements AutoCloseable {
   private final AtomicLong scored = new AtomicLong();
   private final AtomicLong anomalous = new AtomicLong();
   private final AtomicLong dead = new AtomicLong();
-  private final long[] latencies = new long[1 << 16];
-  private long latencyCount;
+  private final LatencyReservoir latencies = new LatencyReservoir(1 << 16);
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -51,9 +49,7 @@ public final class OutputTally implements AutoCloseable {
         long now = System.currentTimeMillis();
         if (r.topic().equals(scores)) {
           scored.incrementAndGet();
-          synchronized (latencies) {
-            latencies[(int) (latencyCount++ % latencies.length)] = now - r.timestamp();
-          }
+          latencies.add((now - r.timestamp()) * 1_000_000L);
         } else if (r.topic().equals(anomalies)) {
           anomalous.incrementAndGet();
         } else if (r.topic().equals(deadLetters)) {
@@ -83,16 +79,7 @@ public final class OutputTally implements AutoCloseable {
 
   /** Latency quantile in ms over the last 65,536 score events; NaN before any. */
   public double latencyQuantileMs(double q) {
-    long[] copy;
-    synchronized (latencies) {
-      int n = (int) Math.min(latencyCount, latencies.length);
-      copy = Arrays.copyOf(latencies, n);
-    }
-    if (copy.length == 0) {
-      return Double.NaN;
-    }
-    Arrays.sort(copy);
-    return copy[(int) Math.min(copy.length - 1, Math.ceil(q * copy.length) - 1)];
+    return latencies.quantileMs(q);
   }
 
   @Override

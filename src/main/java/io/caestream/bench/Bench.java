@@ -1,6 +1,7 @@
 package io.caestream.bench;
 
 import io.caestream.app.Demo;
+import io.caestream.app.LatencyReservoir;
 import io.caestream.config.CaeConfig;
 import io.caestream.dataset.SyntheticSurfaces;
 import io.caestream.image.InputSpec;
@@ -97,7 +98,7 @@ public final class Bench {
       for (int i = 0; i < batch; i++) {
         runner.input().put(i * size, decoded[i % decoded.length], 0, size);
       }
-      Latencies lat = new Latencies(1 << 16);
+      LatencyReservoir lat = new LatencyReservoir(1 << 16);
       runFor(Math.min(1.0, options.seconds() / 3), () -> runner.run(batch));
       long runs = 0;
       long start = System.nanoTime();
@@ -130,7 +131,7 @@ public final class Bench {
     AtomicBoolean stop = new AtomicBoolean(false);
     AtomicLong done = new AtomicLong();
     AtomicLong jsonBytes = new AtomicLong();
-    Latencies lat = new Latencies(1 << 16);
+    LatencyReservoir lat = new LatencyReservoir(1 << 16);
     int callers = 2 * batch;
     CountDownLatch finished = new CountDownLatch(callers);
     List<Thread> threads = new ArrayList<>();

@@ -22,7 +22,7 @@ public final class CalibrationImages {
   public static Choice choose(Path data, Path model) throws IOException {
     MvtecLayout layout = new MvtecLayout(data);
     if (model != null) {
-      Path split = model.resolveSibling(model.getFileName().toString().replaceFirst("\\.onnx$", "") + ".split.json");
+      Path split = io.caestream.model.ModelSource.sideFile(model, ".split.json");
       if (Files.exists(split)) {
         JsonNode doc = new ObjectMapper().readTree(split.toFile());
         List<Path> files = new ArrayList<>();

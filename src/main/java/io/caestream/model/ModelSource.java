@@ -44,7 +44,12 @@ public record ModelSource(String name, byte[] modelBytes, Optional<byte[]> calib
   }
 
   public static Path calibrationFile(Path model) {
-    return model.resolveSibling(stem(model.getFileName().toString()) + ".calibration.json");
+    return sideFile(model, ".calibration.json");
+  }
+
+  /** A file written beside the model by training or calibration: {@code NAME.onnx} -> {@code NAME<suffix>}. */
+  public static Path sideFile(Path model, String suffix) {
+    return model.resolveSibling(stem(model.getFileName().toString()) + suffix);
   }
 
   private static String stem(String fileName) {

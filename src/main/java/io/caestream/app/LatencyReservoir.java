@@ -1,21 +1,22 @@
-package io.caestream.bench;
+package io.caestream.app;
 
 import java.util.Arrays;
 
 /** A bounded reservoir of latencies in nanoseconds (the most recent ones), for quantiles. */
-final class Latencies {
+public final class LatencyReservoir {
   private final long[] values;
   private long count;
 
-  Latencies(int capacity) {
+  public LatencyReservoir(int capacity) {
     values = new long[capacity];
   }
 
-  synchronized void add(long nanos) {
+  public synchronized void add(long nanos) {
     values[(int) (count++ % values.length)] = nanos;
   }
 
-  synchronized double quantileMs(double q) {
+  /** The q-quantile in milliseconds; NaN before any value. */
+  public synchronized double quantileMs(double q) {
     int n = (int) Math.min(count, values.length);
     if (n == 0) {
       return Double.NaN;
