@@ -33,13 +33,15 @@ public final class EvaluateCommand implements Callable<Integer> {
       Progress progress = new Progress("evaluate", images.size());
       Evaluator.Report r = Evaluator.evaluate(engine.scorer(), images, options.workers, progress::update);
       progress.finish();
-      System.out.printf("%-14s %8s %8s %8s%n", "DEFECT", "IMAGES", "AUROC", "PIX-AUROC");
+      String row = "%-16s %7s %9s %9s %9s%n";
+      System.out.printf(row, "DEFECT", "IMAGES", "AUROC", "PIX-AUROC", "AUPRO");
       for (Map.Entry<String, Evaluator.DefectReport> e : r.perDefect().entrySet()) {
-        System.out.printf("%-14s %8d %8s %8s%n", e.getKey(), e.getValue().images(),
-            Tables.num(e.getValue().imageAuroc(), "%.4f"), Tables.num(e.getValue().pixelAuroc(), "%.4f"));
+        Evaluator.DefectReport d = e.getValue();
+        System.out.printf(row, e.getKey(), d.images(), Tables.num(d.imageAuroc(), "%.4f"),
+            Tables.num(d.pixelAuroc(), "%.4f"), Tables.num(d.aupro(), "%.4f"));
       }
-      System.out.printf("%-14s %8d %8s %8s%n", "ALL", r.images(), Tables.num(r.imageAuroc(), "%.4f"),
-          Tables.num(r.pixelAuroc(), "%.4f"));
+      System.out.printf(row, "ALL", r.images(), Tables.num(r.imageAuroc(), "%.4f"),
+          Tables.num(r.pixelAuroc(), "%.4f"), Tables.num(r.aupro(), "%.4f"));
       System.out.printf("%nmodel %s (%s), method %s, threshold %s%n", engine.model().metadata().name(),
           engine.model().metadata().version(), r.method(), Tables.num(r.threshold(), "%.6g"));
       if (r.threshold() == null) {

@@ -16,18 +16,18 @@ import java.util.function.IntConsumer;
 
 /**
  * Runs the serving path over a labelled MVTec-layout test set and reports image AUROC, AUPR, F1 at
- * the threshold in use, and pixel AUROC where masks exist, overall and per defect type.
+ * the threshold in use, and pixel AUROC and AUPRO where masks exist, overall and per defect type.
  */
 public final class Evaluator {
   private Evaluator() {}
 
   /** Per defect type: that type against the good images. */
-  public record DefectReport(int images, double imageAuroc, Double pixelAuroc) {}
+  public record DefectReport(int images, double imageAuroc, Double pixelAuroc, Double aupro) {}
 
   /** F1, precision, recall and threshold are null when the method has no calibrated threshold. */
   public record Report(int images, int rejected, double imageAuroc, double imageAupr, Double f1,
       Double precision, Double recall, Double threshold, String method, Double pixelAuroc,
-      Map<String, DefectReport> perDefect) {}
+      Double aupro, Map<String, DefectReport> perDefect) {}
 
   public static Report evaluate(ImageScorer scorer, List<LabelledImage> images, int threads,
       IntConsumer progress) {
@@ -52,6 +52,8 @@ public final class Evaluator {
     InputSpec spec = scorer.inputSpec();
     ImageDecoder maskDecoder = new ImageDecoder(new InputSpec(1, spec.height(), spec.width()),
         ImageLimits.DEFAULT);
+    Map<Integer, LabelledMap> labelled = anyMask ? labelledMaps(kept, images, outcomes, maskDecoder)
+        : Map.of();
     double threshold = scorer.settings().threshold();
     RankMetrics.AtThreshold at = RankMetrics.atThreshold(scores, positive, threshold);
     Map<String, DefectReport> perDefect = new LinkedHashMap<>();
@@ -68,46 +70,72 @@ public final class Evaluator {
       for (int k = 0; k < subset.size(); k++) {
         p[k] = images.get(subset.get(k)).anomalous();
       }
-      Double pix = anyMask ? pixelAuroc(subset, images, outcomes, maskDecoder) : null;
+      List<LabelledMap> maps = labelled.isEmpty() ? List.of() : subset.stream()
+          .filter(labelled::containsKey).map(labelled::get).toList();
       perDefect.put(label, new DefectReport((int) subset.stream()
-          .filter(i -> images.get(i).anomalous()).count(), RankMetrics.auroc(s, p), pix));
+          .filter(i -> images.get(i).anomalous()).count(), RankMetrics.auroc(s, p),
+          anyMask ? pixelAuroc(maps) : null, anyMask ? aupro(maps) : null));
     }
-    Double pixel = anyMask ? pixelAuroc(kept, images, outcomes, maskDecoder) : null;
+    List<LabelledMap> all = kept.stream().filter(labelled::containsKey).map(labelled::get).toList();
     return new Report(kept.size(), outcomes.size() - kept.size(), RankMetrics.auroc(scores, positive),
         RankMetrics.averagePrecision(scores, positive), orNull(at.f1(), threshold),
-        orNull(at.precision(), threshold), orNull(at.recall(), threshold), orNull(threshold, threshold), scorer.settings().method().word(), pixel, perDefect);
+        orNull(at.precision(), threshold), orNull(at.recall(), threshold), orNull(threshold, threshold),
+        scorer.settings().method().word(), anyMask ? pixelAuroc(all) : null, anyMask ? aupro(all) : null,
+        perDefect);
   }
 
   private static Double orNull(double value, double threshold) {
     return Double.isNaN(threshold) ? null : value;
   }
 
-  /** Good images count as all-normal pixels; defect images without a mask are left out. */
-  private static Double pixelAuroc(List<Integer> which, List<LabelledImage> images,
+  /**
+   * Each scored image's anomaly map with its ground truth: good images count as all-normal pixels,
+   * defect images without a mask are left out of the pixel metrics.
+   */
+  private static Map<Integer, LabelledMap> labelledMaps(List<Integer> which, List<LabelledImage> images,
       List<ParallelScoring.Outcome> outcomes, ImageDecoder maskDecoder) {
-    int pixels = maskDecoder.spec().pixels();
-    List<Integer> usable = which.stream().filter(i -> !images.get(i).anomalous()
-        || images.get(i).mask().isPresent()).toList();
-    float[] values = new float[usable.size() * pixels];
-    byte[] labels = new byte[usable.size() * pixels];
-    float[] mask = new float[pixels];
-    for (int k = 0; k < usable.size(); k++) {
-      int i = usable.get(k);
-      System.arraycopy(outcomes.get(i).map(), 0, values, k * pixels, pixels);
-      if (images.get(i).mask().isPresent()) {
+    InputSpec spec = maskDecoder.spec();
+    Map<Integer, LabelledMap> out = new LinkedHashMap<>();
+    float[] mask = new float[spec.pixels()];
+    for (int i : which) {
+      LabelledImage image = images.get(i);
+      if (image.anomalous() && image.mask().isEmpty()) {
+        continue;
+      }
+      byte[] labels = new byte[spec.pixels()];
+      if (image.mask().isPresent()) {
         try {
-          maskDecoder.decode(Files.readAllBytes(images.get(i).mask().get()), mask);
+          maskDecoder.decode(Files.readAllBytes(image.mask().get()), mask);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         } catch (ImageRejectedException e) {
-          throw new IllegalArgumentException("mask " + images.get(i).mask().get() + ": " + e.getMessage(), e);
+          throw new IllegalArgumentException("mask " + image.mask().get() + ": " + e.getMessage(), e);
         }
-        for (int j = 0; j < pixels; j++) {
-          labels[k * pixels + j] = (byte) (mask[j] > 0.5f ? 1 : 0);
+        for (int j = 0; j < labels.length; j++) {
+          labels[j] = (byte) (mask[j] > 0.5f ? 1 : 0);
         }
       }
+      out.put(i, new LabelledMap(outcomes.get(i).map(), labels, spec.width(), spec.height()));
     }
-    double auc = RankMetrics.auroc(values, labels, values.length);
+    return out;
+  }
+
+  private static Double pixelAuroc(List<LabelledMap> maps) {
+    int n = maps.stream().mapToInt(LabelledMap::pixels).sum();
+    float[] values = new float[n];
+    byte[] labels = new byte[n];
+    int k = 0;
+    for (LabelledMap m : maps) {
+      System.arraycopy(m.map(), 0, values, k, m.pixels());
+      System.arraycopy(m.mask(), 0, labels, k, m.pixels());
+      k += m.pixels();
+    }
+    double auc = RankMetrics.auroc(values, labels, n);
     return Double.isNaN(auc) ? null : auc;
+  }
+
+  private static Double aupro(List<LabelledMap> maps) {
+    double a = RegionOverlap.aupro(maps, RegionOverlap.MVTEC_MAX_FPR);
+    return Double.isNaN(a) ? null : a;
   }
 }
