@@ -20,7 +20,10 @@ public final class TextureDefects {
 
   /** The defect kinds, named as the MVTec folder under {@code test/}. */
   public enum Defect {
-    /** A patch of the same surface from elsewhere, rotated and magnified: misplaced material. */
+    /**
+     * A patch of the same surface from elsewhere, rotated and rescaled (magnified or shrunk, as
+     * likely either way): misplaced material with the wrong grain.
+     */
     CUT_PASTE,
     /** An irregular blob of another material. */
     FOREIGN_MATERIAL,
@@ -131,6 +134,9 @@ public final class TextureDefects {
     int y0 = between(rnd, 2, img.height() - h - 2);
     double angle = Math.toRadians(30 + 300 * rnd.nextDouble());
     double zoom = 1.6 + 0.6 * rnd.nextDouble();
+    if (rnd.nextBoolean()) {
+      zoom = 1 / zoom;
+    }
     double reach = Math.hypot(w, h) / 2 / zoom + 2;
     double sx = reach + rnd.nextDouble() * (surface.width() - 2 * reach);
     double sy = reach + rnd.nextDouble() * (surface.height() - 2 * reach);
