@@ -19,7 +19,7 @@ import javax.imageio.stream.ImageInputStream;
 
 /**
  * Encoded image bytes to the model's input pixels: limits, format sniffing, header check, decode,
- * channel conversion and (optionally) bilinear resize, in that order, so that nothing is
+ * channel conversion and (optionally) resize ({@link Resize}: antialiased, as in training), in that order, so that nothing is
  * allocated for an image that the limits refuse. Safe for many threads: each keeps its own
  * scratch buffers, sized by the largest image it has seen.
  */
@@ -31,6 +31,7 @@ public final class ImageDecoder {
   private static final class Scratch {
     final PngDecoder png = new PngDecoder();
     float[] source = new float[0];
+    float[] resized = new float[0];
   }
 
   public ImageDecoder(InputSpec spec, ImageLimits limits) {
@@ -63,8 +64,12 @@ public final class ImageDecoder {
     }
     decodePixels(header, bytes, target, s);
     if (!sameSize) {
-      Resize.bilinear(target, header.width(), header.height(), spec.channels(), out, spec.width(),
-          spec.height());
+      int tmp = Resize.scratchSize(header.width(), header.height(), spec.channels(), spec.width());
+      if (s.resized.length < tmp) {
+        s.resized = new float[tmp];
+      }
+      Resize.resize(target, header.width(), header.height(), spec.channels(), out, spec.width(),
+          spec.height(), s.resized);
     }
     return header;
   }
