@@ -34,22 +34,33 @@ public final class CalibrateCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Calibration file (default: <model>.calibration.json beside the model).")
   Path out;
 
+  @Option(names = "--normalize", defaultValue = "pixel",
+      description = "pixel: divide the error map by each position's normal mean and std (estimated on "
+          + "other normal images); none: raw errors (default ${DEFAULT-VALUE}).")
+  String normalize;
+
   @Override
   public Integer call() throws Exception {
     if (normalDir == null && data == null) {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "give --data DIR or --normal-dir DIR");
     }
+    if (!normalize.equals("pixel") && !normalize.equals("none")) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "--normalize must be pixel or none, got " + normalize);
+    }
     CalibrationImages.Choice choice = normalDir != null
-        ? new CalibrationImages.Choice(MvtecLayout.imagesIn(normalDir), normalDir.toString())
+        ? CalibrationImages.alternate(MvtecLayout.imagesIn(normalDir), normalDir.toString())
         : CalibrationImages.choose(data, options.model);
     List<Path> files = choice.files();
-    System.out.printf("calibrating on %d normal images from %s%n", files.size(), choice.origin());
+    List<Path> normalization = normalize.equals("pixel") ? choice.normalization() : List.of();
+    System.out.printf("calibrating on %d normal images from %s%s%n", files.size(), choice.origin(),
+        normalization.isEmpty() ? "" : ", per-pixel normalization from " + normalization.size() + " others");
     try (ScoringEngine engine = ScoringEngine.open(options.load(), BatchListener.NONE, ScoringEngine.Purpose.CALIBRATE)) {
       Path target = out != null ? out : engine.source().file().map(ModelSource::calibrationFile)
           .orElseThrow(() -> new IllegalArgumentException("the bundled model is read-only: pass --model or --out"));
       Progress progress = new Progress("calibrate", files.size());
-      Calibration c = Calibrator.calibrate(engine.scorer(), files, quantile,
+      Calibration c = Calibrator.calibrate(engine.scorer(), files, normalization, quantile,
           engine.model().metadata().sha256(), options.workers,
           progress::update);
       progress.finish();

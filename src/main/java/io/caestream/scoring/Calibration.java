@@ -1,6 +1,7 @@
 package io.caestream.scoring;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -10,12 +11,15 @@ import java.nio.file.Path;
 /**
  * What {@code calibrate} learned from normal images, stored as {@code <model>.calibration.json}
  * beside the model: the score threshold, the method it is valid for, the pixel threshold for
- * regions, and the normal score distribution (metrics derive their histogram buckets from it).
+ * regions, the normal score distribution (metrics derive their histogram buckets from it) and,
+ * when calibrated with it, the per-pixel normalization of the error map.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Calibration(double threshold, String method, double quantile, double pixelThreshold,
     double smoothingSigma, double mapSigma, Stats stats, int images, String modelSha256,
-    String createdAt) {
+    String createdAt,
+    @JsonInclude(JsonInclude.Include.NON_NULL) PixelNormalization normalization,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Integer normalizationImages) {
 
   /** Summary of the normal scores. */
   @JsonIgnoreProperties(ignoreUnknown = true)

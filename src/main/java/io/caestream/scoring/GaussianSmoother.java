@@ -9,11 +9,17 @@ public final class GaussianSmoother {
   private final float[] kernel;
   private final int radius;
 
+  /** A kernel of radius ceil(3 sigma). */
   public GaussianSmoother(double sigma) {
-    if (!(sigma > 0)) {
-      throw new IllegalArgumentException("sigma must be positive");
+    this(sigma, Math.max(1, (int) Math.ceil(3 * sigma)));
+  }
+
+  /** A kernel truncated at {@code radius} (SSIM's window is 7x7 at sigma 1.5) and renormalised. */
+  public GaussianSmoother(double sigma, int radius) {
+    if (!(sigma > 0) || radius < 1) {
+      throw new IllegalArgumentException("sigma and radius must be positive");
     }
-    radius = Math.max(1, (int) Math.ceil(3 * sigma));
+    this.radius = radius;
     kernel = new float[2 * radius + 1];
     double sum = 0;
     for (int i = -radius; i <= radius; i++) {
@@ -26,7 +32,12 @@ public final class GaussianSmoother {
 
   /** Blurs {@code src} (width x height) into {@code dst}, using {@code tmp} (same size) between passes. */
   public void smooth(float[] src, int width, int height, float[] tmp, float[] dst) {
-    horizontal(src, width, height, tmp);
+    smooth(src, 0, width, height, tmp, dst);
+  }
+
+  /** As {@link #smooth(float[], int, int, float[], float[])} for the plane at {@code offset} of {@code src}. */
+  public void smooth(float[] src, int offset, int width, int height, float[] tmp, float[] dst) {
+    horizontal(src, offset, width, height, tmp);
     vertical(tmp, width, height, dst);
   }
 
@@ -35,7 +46,7 @@ public final class GaussianSmoother {
    * branch per tap), then blurred tap by tap along the row. The kernel is symmetric, so taps at
    * distance j share one multiply: k0*s[x] + sum_j k_j*(s[x-j] + s[x+j]).
    */
-  private void horizontal(float[] src, int width, int height, float[] out) {
+  private void horizontal(float[] src, int offset, int width, int height, float[] out) {
     int r = radius;
     float[] k = kernel;
     float[] line = PADDED.get();
@@ -45,9 +56,10 @@ public final class GaussianSmoother {
     }
     for (int y = 0; y < height; y++) {
       int row = y * width;
-      System.arraycopy(src, row, line, r, width);
-      java.util.Arrays.fill(line, 0, r, src[row]);
-      java.util.Arrays.fill(line, r + width, 2 * r + width, src[row + width - 1]);
+      int in = offset + row;
+      System.arraycopy(src, in, line, r, width);
+      java.util.Arrays.fill(line, 0, r, src[in]);
+      java.util.Arrays.fill(line, r + width, 2 * r + width, src[in + width - 1]);
       float k0 = k[r];
       for (int x = 0; x < width; x++) {
         out[row + x] = k0 * line[x + r];

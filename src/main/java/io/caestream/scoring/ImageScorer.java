@@ -8,8 +8,9 @@ import io.caestream.model.DynamicBatcher;
 
 /**
  * The one path from image bytes to a score, used by every command and by the stream: decode to
- * the model's input, reconstruct (batched with other threads), per-pixel squared error, smoothing,
- * image score, verdict and region. Thread-safe; each thread keeps its own scratch arrays, so the
+ * the model's input, reconstruct (batched with other threads), per-pixel error (squared or
+ * structural), per-pixel normalization against normal images, smoothing, image score, verdict and
+ * region. Thread-safe; each thread keeps its own scratch arrays, so the
  * steady state allocates only the result.
  */
 public final class ImageScorer {
@@ -29,8 +30,10 @@ public final class ImageScorer {
     final float[] map;
     final int[] stack;
     final boolean[] seen;
+    final StructuralError structural;
 
     Scratch(InputSpec spec) {
+      structural = new StructuralError(spec.width(), spec.height());
       input = new float[spec.size()];
       recon = new float[spec.size()];
       error = new float[spec.pixels()];
@@ -46,6 +49,11 @@ public final class ImageScorer {
     if (!decoder.spec().equals(batcher.inputSpec())) {
       throw new IllegalArgumentException("decoder and model disagree on the input shape");
     }
+    PixelNormalization n = settings.normalization();
+    if (n != null && (n.width() != decoder.spec().width() || n.height() != decoder.spec().height())) {
+      throw new IllegalArgumentException("the calibration's per-pixel normalization is " + n.width()
+          + "x" + n.height() + ", the model takes " + decoder.spec().width() + "x" + decoder.spec().height());
+    }
     this.decoder = decoder;
     this.batcher = batcher;
     this.settings = settings;
@@ -56,6 +64,30 @@ public final class ImageScorer {
 
   public ScoringSettings settings() {
     return settings;
+  }
+
+  /** A scorer on the same decoder and model with other settings (calibration's second pass). */
+  public ImageScorer withSettings(ScoringSettings other) {
+    return new ImageScorer(decoder, batcher, other);
+  }
+
+  /**
+   * The raw per-pixel error map of the settings' method, before normalization and smoothing
+   * ({@code height*width} floats into {@code out}): what per-pixel normalization is estimated from.
+   */
+  public void rawErrorMap(byte[] bytes, float[] out) throws ImageRejectedException {
+    Scratch s = scratch.get();
+    decoder.decode(bytes, s.input);
+    batcher.reconstruct(s.input, s.recon);
+    errorMap(s, out);
+  }
+
+  private void errorMap(Scratch s, float[] out) {
+    InputSpec spec = decoder.spec();
+    switch (settings.method().kind()) {
+      case SQUARED -> ErrorMaps.squaredError(s.input, s.recon, spec.channels(), spec.pixels(), out);
+      case STRUCTURAL -> s.structural.map(s.input, s.recon, spec.channels(), out);
+    }
   }
 
   public InputSpec inputSpec() {
@@ -82,14 +114,17 @@ public final class ImageScorer {
     batcher.reconstruct(s.input, s.recon);
     int w = spec.width();
     int h = spec.height();
-    ErrorMaps.squaredError(s.input, s.recon, spec.channels(), spec.pixels(), s.error);
-    double score = switch (settings.method()) {
-      case MSE -> ErrorMaps.mean(s.error, spec.pixels());
-      case SMOOTH_MAX -> {
-        scoreSmoother.smooth(s.error, w, h, s.tmp, s.smooth);
-        yield s.smooth[ErrorMaps.argMax(s.smooth, spec.pixels())];
-      }
-    };
+    errorMap(s, s.error);
+    if (settings.normalization() != null) {
+      settings.normalization().apply(s.error);
+    }
+    double score;
+    if (settings.method().peak()) {
+      scoreSmoother.smooth(s.error, w, h, s.tmp, s.smooth);
+      score = s.smooth[ErrorMaps.argMax(s.smooth, spec.pixels())];
+    } else {
+      score = ErrorMaps.mean(s.error, spec.pixels());
+    }
     boolean calibrated = settings.calibrated();
     boolean anomalous = calibrated && score > settings.threshold();
     // The wider anomaly map is only needed where it is looked at: regions of anomalous images,
@@ -106,7 +141,9 @@ public final class ImageScorer {
     double threshold = settings.threshold();
     Region region = anomalous
         ? RegionFinder.find(s.map, w, h, (float) settings.pixelThreshold(), s.stack, s.seen) : null;
-    return new ScoreResult(score, threshold, anomalous, score / (score + threshold), region,
+    // z-scores can be below zero; the normalized score stays in [0, 1).
+    double positive = Math.max(0, score);
+    return new ScoreResult(score, threshold, anomalous, positive / (positive + threshold), region,
         header);
   }
 }

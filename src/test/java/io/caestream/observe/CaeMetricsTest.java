@@ -31,7 +31,7 @@ class CaeMetricsTest {
   static final double P50 = 0.0038071428425610065;
   static final double P99 = 0.008185112513601779;
   static final Calibration CALIBRATION = new Calibration(THRESHOLD, "smooth-max", 0.995, 0.0025,
-      1.0, 2.0, new Calibration.Stats(0.0007, 0.0037, 0.0017, P50, P99, 0.0105), 500, "ae0edb5c", "now");
+      1.0, 2.0, new Calibration.Stats(0.0007, 0.0037, 0.0017, P50, P99, 0.0105), 500, "ae0edb5c", "now", null, null);
 
   /** The label names each cae_ metric may carry (le for histogram buckets); nothing per image. */
   static final Map<String, Set<String>> LABELS = Map.ofEntries(

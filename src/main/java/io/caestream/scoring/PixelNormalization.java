@@ -1,0 +1,126 @@
+package io.caestream.scoring;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The error a normal image has at each position of the model input, as mean and standard
+ * deviation over normal images. Dividing the error map by it ({@code (e - mean) / std}) turns
+ * "high error" into "higher than normal here": the borders of the input, which every autoencoder
+ * reconstructs worse, and the parts of an aligned object that are always hard stop drowning the
+ * defects. Measured on the texture benchmark it lifted image AUROC most of all the changes to
+ * scoring (see README, Models).
+ *
+ * <p>Stored in the calibration file as base64 of little-endian float32 (a 64x64 model: 22 KB
+ * per array instead of 80 KB of decimal text).
+ */
+public final class PixelNormalization {
+  /** No std below this share of the mean std: a position that never errs must not divide by zero. */
+  static final float MIN_STD_SHARE = 0.05f;
+
+  private final int width;
+  private final int height;
+  private final float[] mean;
+  private final float[] invStd;
+  private final float[] std;
+
+  public PixelNormalization(int width, int height, float[] mean, float[] std) {
+    if (mean.length != width * height || std.length != width * height) {
+      throw new IllegalArgumentException("normalization maps must be " + width + "x" + height);
+    }
+    this.width = width;
+    this.height = height;
+    this.mean = mean.clone();
+    this.std = std.clone();
+    this.invStd = new float[std.length];
+    for (int i = 0; i < std.length; i++) {
+      if (!(std[i] > 0) || !Float.isFinite(mean[i])) {
+        throw new IllegalArgumentException("normalization std must be positive and finite at " + i);
+      }
+      invStd[i] = 1f / std[i];
+    }
+  }
+
+  /** Mean and std per position over raw error maps of normal images (at least two). */
+  public static PixelNormalization estimate(List<float[]> maps, int width, int height) {
+    if (maps.size() < 2) {
+      throw new IllegalArgumentException("per-pixel normalization needs at least 2 normal images");
+    }
+    int n = width * height;
+    double[] sum = new double[n];
+    double[] sq = new double[n];
+    for (float[] m : maps) {
+      for (int i = 0; i < n; i++) {
+        sum[i] += m[i];
+        sq[i] += (double) m[i] * m[i];
+      }
+    }
+    float[] mean = new float[n];
+    float[] std = new float[n];
+    double stdSum = 0;
+    int k = maps.size();
+    for (int i = 0; i < n; i++) {
+      double mu = sum[i] / k;
+      double var = Math.max(0, (sq[i] - k * mu * mu) / (k - 1));
+      mean[i] = (float) mu;
+      std[i] = (float) Math.sqrt(var);
+      stdSum += std[i];
+    }
+    float floor = (float) Math.max(1e-12, MIN_STD_SHARE * stdSum / n);
+    for (int i = 0; i < n; i++) {
+      std[i] = Math.max(std[i], floor);
+    }
+    return new PixelNormalization(width, height, mean, std);
+  }
+
+  public int width() {
+    return width;
+  }
+
+  public int height() {
+    return height;
+  }
+
+  /** Turns a raw error map (width*height) into z-scores, in place. */
+  public void apply(float[] map) {
+    for (int i = 0; i < mean.length; i++) {
+      map[i] = (map[i] - mean[i]) * invStd[i];
+    }
+  }
+
+  /** The JSON form in the calibration file. */
+  public record Wire(int width, int height, String mean, String std) {}
+
+  @JsonValue
+  public Wire wire() {
+    return new Wire(width, height, encode(mean), encode(std));
+  }
+
+  @JsonCreator
+  public static PixelNormalization of(@JsonProperty("width") int width, @JsonProperty("height") int height,
+      @JsonProperty("mean") String mean, @JsonProperty("std") String std) {
+    return new PixelNormalization(width, height, decode(mean, width * height), decode(std, width * height));
+  }
+
+  private static String encode(float[] values) {
+    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(values);
+    return Base64.getEncoder().encodeToString(b.array());
+  }
+
+  private static float[] decode(String text, int n) {
+    byte[] bytes = Base64.getDecoder().decode(text);
+    if (bytes.length != n * 4) {
+      throw new IllegalArgumentException("normalization map holds " + bytes.length / 4
+          + " values, expected " + n);
+    }
+    float[] out = new float[n];
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+    return out;
+  }
+}
