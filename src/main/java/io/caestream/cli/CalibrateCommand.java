@@ -22,6 +22,9 @@ public final class CalibrateCommand implements Callable<Integer> {
   @Mixin
   ScorerOptions options;
 
+  @Mixin
+  WorkerOptions workers;
+
   @Option(names = "--data", description = "MVTec-layout folder: the model's held-out train/good files (<model>.split.json), else test/good.")
   Path data;
 
@@ -45,12 +48,12 @@ public final class CalibrateCommand implements Callable<Integer> {
         : CalibrationImages.choose(data, options.model);
     List<Path> files = choice.files();
     System.out.printf("calibrating on %d normal images from %s%n", files.size(), choice.origin());
-    try (ScoringEngine engine = ScoringEngine.open(options.load(), BatchListener.NONE, ScoringEngine.Purpose.CALIBRATE)) {
+    try (ScoringEngine engine = ScoringEngine.open(options.load(workers.batchLimit()), BatchListener.NONE, ScoringEngine.Purpose.CALIBRATE)) {
       Path target = out != null ? out : engine.source().file().map(ModelSource::calibrationFile)
           .orElseThrow(() -> new IllegalArgumentException("the bundled model is read-only: pass --model or --out"));
       Progress progress = new Progress("calibrate", files.size());
       Calibration c = Calibrator.calibrate(engine.scorer(), files, quantile,
-          engine.model().metadata().sha256(), options.workers,
+          engine.model().metadata().sha256(), workers.count,
           progress::update);
       progress.finish();
       Files.createDirectories(target.toAbsolutePath().getParent());
