@@ -5,6 +5,7 @@ import io.caestream.model.BatchListener;
 import io.caestream.model.ModelLoadException;
 import io.caestream.observe.CaeMetrics;
 import io.caestream.observe.Health;
+import io.caestream.observe.HttpAccess;
 import io.caestream.observe.HttpEndpoints;
 import io.caestream.observe.RecentAnomalies;
 import io.caestream.scoring.ScoringEngine;
@@ -67,7 +68,8 @@ public final class ScorerApp implements AutoCloseable {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     RecentAnomalies recent = new RecentAnomalies(24);
     http = new HttpEndpoints(config.string(CaeConfig.HTTP_HOST), config.integer(CaeConfig.HTTP_PORT),
-        registry, new AppHealth(), recent);
+        registry, new AppHealth(), recent, HttpAccess.of(config.bool(CaeConfig.HTTP_VIEWER_ENABLED),
+            config.string(CaeConfig.HTTP_AUTH_USER), config.string(CaeConfig.HTTP_AUTH_PASSWORD)));
     ScoringEngine opened = null;
     try {
       BatchListener[] forward = {BatchListener.NONE};
