@@ -1,6 +1,7 @@
 package io.caestream.app;
 
 import io.caestream.config.CaeConfig;
+import io.caestream.config.LogOutput;
 import io.caestream.model.BatchListener;
 import io.caestream.model.ModelLoadException;
 import io.caestream.observe.CaeMetrics;
@@ -63,6 +64,8 @@ public final class ScorerApp implements AutoCloseable {
 
   private ScorerApp(CaeConfig config) throws Exception {
     this.config = config;
+    // Before the first line of the run, so that a collector sees one format from here on.
+    LogOutput.useFormat(config.string(CaeConfig.LOG_FORMAT));
     Properties props = StreamsSettings.of(config);
     LOG.info("starting with {}", config.describe());
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -65,6 +65,7 @@ public final class CaeConfig {
   public static final String HTTP_AUTH_USER = "http.auth.user";
   public static final String HTTP_AUTH_PASSWORD = "http.auth.password";
   public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+  public static final String LOG_FORMAT = "log.format";
 
   /**
    * Keys whose values are never shown. Covers every Kafka client setting of type PASSWORD (JAAS,
@@ -106,7 +107,8 @@ public final class CaeConfig {
       key(HTTP_VIEWER_ENABLED, BOOLEAN, "false", ConfigKey.Validator.ANY, "Serve the live anomaly viewer (/ and /api/anomalies: recent camera images) on http.port; demo turns it on."),
       key(HTTP_AUTH_USER, STRING, "", Validators.basicAuthUser(), "Basic-auth user for the viewer and admin paths; empty = no auth. /metrics and /health/* stay open."),
       key(HTTP_AUTH_PASSWORD, STRING, "", ConfigKey.Validator.ANY, "Basic-auth password (set with http.auth.user; best from env CAE_HTTP_AUTH_PASSWORD)."),
-      key(SHUTDOWN_TIMEOUT_MS, LONG, "30000", Validators.between(100, 3_600_000), "How long a clean shutdown may take before the process exits anyway."));
+      key(SHUTDOWN_TIMEOUT_MS, LONG, "30000", Validators.between(100, 3_600_000), "How long a clean shutdown may take before the process exits anyway."),
+      key(LOG_FORMAT, STRING, "text", Validators.oneOf("text", "json"), "Log lines on stderr: text, or json (one object a line: time, level, logger, thread, message, exception)."));
 
   private static final Map<String, ConfigKey> BY_NAME;
 

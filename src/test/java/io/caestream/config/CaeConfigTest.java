@@ -23,6 +23,7 @@ class CaeConfigTest {
     assertThat(c.optionalNumber(CaeConfig.MODEL_THRESHOLD)).isNull();
     assertThat(c.bool(CaeConfig.HTTP_VIEWER_ENABLED)).as("camera images are not served unless asked").isFalse();
     assertThat(c.string(CaeConfig.HTTP_AUTH_USER)).isEmpty();
+    assertThat(c.string(CaeConfig.LOG_FORMAT)).isEqualTo("text");
   }
 
   @Test
@@ -63,7 +64,8 @@ class CaeConfigTest {
       "http.viewer.enabled|yes|http.viewer.enabled",
       "http.auth.user|viewer|http.auth.password",
       "http.auth.password|pw|http.auth.user",
-      "http.auth.user|a:b|http.auth.user"})
+      "http.auth.user|a:b|http.auth.user",
+      "log.format|xml|log.format"})
   void badValueNamesItsKey(String key, String value, String named) {
     assertThatThrownBy(() -> CaeConfig.of(Map.of(key, value)))
         .isInstanceOf(ConfigException.class)

@@ -162,7 +162,8 @@ class BadConfigTest {
         Case.set("auth password without a user (secret must not be echoed)", CaeConfig.HTTP_AUTH_PASSWORD, SECRET,
             CaeConfig.HTTP_AUTH_USER),
         Case.set("auth user without a password", CaeConfig.HTTP_AUTH_USER, "viewer", CaeConfig.HTTP_AUTH_PASSWORD),
-        Case.set("auth user with a colon", CaeConfig.HTTP_AUTH_USER, "line:3", CaeConfig.HTTP_AUTH_USER)));
+        Case.set("auth user with a colon", CaeConfig.HTTP_AUTH_USER, "line:3", CaeConfig.HTTP_AUTH_USER),
+        Case.set("unknown log format", CaeConfig.LOG_FORMAT, "xml", CaeConfig.LOG_FORMAT)));
     if (!Files.isReadable(unreadable)) {
       // Only meaningful when not running as root (root reads any file).
       cases.add(Case.set("unreadable model file", CaeConfig.MODEL_PATH, unreadable.toString(), CaeConfig.MODEL_PATH));
