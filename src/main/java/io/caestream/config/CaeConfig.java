@@ -65,6 +65,7 @@ public final class CaeConfig {
   public static final String HTTP_AUTH_USER = "http.auth.user";
   public static final String HTTP_AUTH_PASSWORD = "http.auth.password";
   public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+  public static final String HEALTH_STALL_MS = "health.stall.timeout.ms";
   public static final String LOG_FORMAT = "log.format";
 
   /**
@@ -108,6 +109,7 @@ public final class CaeConfig {
       key(HTTP_AUTH_USER, STRING, "", Validators.basicAuthUser(), "Basic-auth user for the viewer and admin paths; empty = no auth. /metrics and /health/* stay open."),
       key(HTTP_AUTH_PASSWORD, STRING, "", ConfigKey.Validator.ANY, "Basic-auth password (set with http.auth.user; best from env CAE_HTTP_AUTH_PASSWORD)."),
       key(SHUTDOWN_TIMEOUT_MS, LONG, "30000", Validators.between(100, 3_600_000), "How long a clean shutdown may take before the process exits anyway."),
+      key(HEALTH_STALL_MS, LONG, "60000", Validators.between(1000, 3_600_000), "/health/ready says not ready when records wait (lag) and no stream thread has committed for this long, or a stream thread failed and none has committed since."),
       key(LOG_FORMAT, STRING, "text", Validators.oneOf("text", "json"), "Log lines on stderr: text, or json (one object a line: time, level, logger, thread, message, exception)."));
 
   private static final Map<String, ConfigKey> BY_NAME;

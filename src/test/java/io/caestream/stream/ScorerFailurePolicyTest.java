@@ -4,37 +4,10 @@ import static org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.St
 import static org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import io.caestream.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 class ScorerFailurePolicyTest {
-  /** A clock that moves only when told. */
-  private static final class ManualClock extends Clock {
-    private long millis = 1_700_000_000_000L;
-
-    void advance(long ms) {
-      millis += ms;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis);
-    }
-  }
-
   @Test
   void replacesThreadsUpToTheLimitThenShutsTheClientDown() {
     ScorerFailurePolicy policy = new ScorerFailurePolicy(3, 600_000, new ManualClock());
