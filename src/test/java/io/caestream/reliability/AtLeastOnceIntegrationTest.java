@@ -12,17 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,16 +35,9 @@ class AtLeastOnceIntegrationTest {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(0, Map.of())) {
       Topics topics = new Topics("images", "image-scores", "anomalies", "images-dlq");
       kafka.createTopics(topics.all(), 2);
-      Map<String, String> config = new LinkedHashMap<>();
-      config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
-      config.put("application.id", "at-least-once");
-      config.put("kafka.state.dir", dir.resolve("state").toString());
+      Map<String, String> config = ScorerProcess.config(kafka.bootstrapServers(), "at-least-once", dir.resolve("state"));
       config.put("kafka.processing.guarantee", "at_least_once");
       config.put("kafka.commit.interval.ms", "600000");
-      config.put("kafka.session.timeout.ms", "6000");
-      config.put("kafka.heartbeat.interval.ms", "1500");
-      config.put("http.host", "127.0.0.1");
-      config.put("http.port", "0");
       try (OutputTally tally = new OutputTally(kafka.bootstrapServers(), topics.scores(), topics.anomalies(),
           topics.deadLetters())) {
         ScorerProcess first = ScorerProcess.start(dir, "alo-0", config, List.of());
@@ -80,19 +66,12 @@ class AtLeastOnceIntegrationTest {
 
   private static Map<Integer, Long> produce(EmbeddedKafka kafka, String topic) throws Exception {
     SyntheticSurfaces gen = new SyntheticSurfaces(64, 11, List.of(SyntheticSurfaces.Surface.values()));
-    Map<Integer, Long> perPartition = new HashMap<>();
-    Properties p = kafka.clientProperties();
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      List<Future<RecordMetadata>> sent = new ArrayList<>();
-      for (int i = 0; i < IMAGES; i++) {
-        sent.add(producer.send(new ProducerRecord<>(topic, ("line-1/cam-" + i % 4).getBytes(StandardCharsets.UTF_8),
-            gen.streamSample(i, 0.1).image().toPng())));
-      }
-      for (Future<RecordMetadata> f : sent) {
-        perPartition.merge(f.get(30, TimeUnit.SECONDS).partition(), 1L, Long::sum);
-      }
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (int i = 0; i < IMAGES; i++) {
+      records.add(new ProducerRecord<>(topic, ("line-1/cam-" + i % 4).getBytes(StandardCharsets.UTF_8),
+          gen.streamSample(i, 0.1).image().toPng()));
     }
-    return perPartition;
+    return Inputs.send(kafka.clientProperties(), records);
   }
 
   private static void awaitResults(OutputTally tally, long target, ScorerProcess scorer) throws InterruptedException {

@@ -16,26 +16,21 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -134,19 +129,13 @@ class DeadLetterFitIntegrationTest {
     new Random(14).nextBytes(random);
     random[0] = 'R'; // no image signature starts with R: unknown-format, whatever the draw
     SyntheticSurfaces gen = new SyntheticSurfaces(64, 14, List.of(SyntheticSurfaces.Surface.values()));
-    Map<Integer, Long> perPartition = new HashMap<>();
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      List<Future<RecordMetadata>> sent = new ArrayList<>();
-      sent.add(producer.send(new ProducerRecord<>(topic, "line-1/cam-big".getBytes(StandardCharsets.UTF_8), random)));
-      for (int i = 0; i < GOOD; i++) {
-        sent.add(producer.send(new ProducerRecord<>(topic, ("line-1/cam-" + i % 3).getBytes(StandardCharsets.UTF_8),
-            gen.streamSample(i, 0.2).image().toPng())));
-      }
-      for (Future<RecordMetadata> f : sent) {
-        perPartition.merge(f.get(30, TimeUnit.SECONDS).partition(), 1L, Long::sum);
-      }
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    records.add(new ProducerRecord<>(topic, "line-1/cam-big".getBytes(StandardCharsets.UTF_8), random));
+    for (int i = 0; i < GOOD; i++) {
+      records.add(new ProducerRecord<>(topic, ("line-1/cam-" + i % 3).getBytes(StandardCharsets.UTF_8),
+          gen.streamSample(i, 0.2).image().toPng()));
     }
-    return perPartition;
+    return Inputs.send(p, records);
   }
 
   private static ConsumerRecord<byte[], byte[]> readOne(EmbeddedKafka kafka, String topic) {
