@@ -37,6 +37,9 @@ class ScoringIntegrationTest {
       raw.put(CaeConfig.IMAGE_MAX_BYTES, "100000");
       CaeConfig config = CaeConfig.of(raw);
       Topics topics = Topics.from(config);
+      // Made here with the broker's limits: topics.create would size the input topic to
+      // image.max.bytes (+128 KiB) and the oversized record below would be refused at the producer.
+      kafka.createTopics(topics.all(), 3);
       SyntheticSurfaces gen = new SyntheticSurfaces(64, 4242, List.of(SyntheticSurfaces.Surface.values()));
       Map<String, byte[]> bad = BadImages.corpus(64, 100_000);
       List<byte[]> broken = new ArrayList<>(bad.values());
