@@ -64,6 +64,8 @@ class ContainerImageIntegrationTest {
   static final String CPU_IMAGE = "localhost/cae-stream-test:ci";
   static final String CUDA_IMAGE = "localhost/cae-stream-cuda-test:ci";
   static final long SHUTDOWN_TIMEOUT_MS = 15_000;
+  /** Marks what this test builds, so that it removes its own leftovers only. */
+  static final String TEST_LABEL = "io.caestream.test=container-image";
   static final Path ROOT = ExternalTool.projectRoot();
   static final Path WORK = ROOT.resolve("target/container");
 
@@ -102,6 +104,8 @@ class ContainerImageIntegrationTest {
     for (String image : List.of(CPU_IMAGE, CUDA_IMAGE)) {
       podman.run(Duration.ofMinutes(1), "rmi", "-f", image);
     }
+    // The untagged stage images of this test's builds, and nobody else's.
+    podman.run(Duration.ofMinutes(2), "image", "prune", "-f", "--filter", "label=" + TEST_LABEL);
     String json = new ObjectMapper().writeValueAsString(FIGURES);
     System.out.println("CONTAINER-IMAGE-FIGURES " + json);
     Files.writeString(WORK.resolve("figures.json"), json + "\n");
@@ -275,7 +279,7 @@ class ContainerImageIntegrationTest {
 
   /** podman build with the runc runtime, host network and limits, the Dockerfile's own ignore file. */
   private static String[] build(String tag, Path dockerfile, Path context, String... extra) {
-    List<String> args = new ArrayList<>(List.of("build"));
+    List<String> args = new ArrayList<>(List.of("build", "--label", TEST_LABEL));
     args.addAll(Podman.LIMITS);
     args.addAll(List.of("-f", dockerfile.toString(), "-t", tag));
     Path ignore = dockerfile.resolveSibling(dockerfile.getFileName() + ".dockerignore");
