@@ -110,6 +110,7 @@ annotations:
 {{- define "cae-stream.properties" -}}
 {{- $managed := dict
       "http.port" .Values.containerPorts.http
+      "http.viewer.enabled" .Values.http.viewer.enabled
       "kafka.bootstrap.servers" .Values.kafka.bootstrapServers
       "kafka.state.dir" .Values.stateDir.mountPath -}}
 {{- $all := merge (deepCopy $managed) (deepCopy .Values.config) -}}
@@ -138,7 +139,7 @@ Checks what the JSON schema cannot express. Each failure names the value to chan
 {{- $v := .Values -}}
 {{- $cfg := $v.config -}}
 {{/* One source for each chart-managed key. */}}
-{{- $managedKeys := dict "http.port" "containerPorts.http" "kafka.bootstrap.servers" "kafka.bootstrapServers" "kafka.state.dir" "stateDir.mountPath" -}}
+{{- $managedKeys := dict "http.port" "containerPorts.http" "http.viewer.enabled" "http.viewer.enabled" "http.auth.user" "http.auth.existingSecret" "kafka.bootstrap.servers" "kafka.bootstrapServers" "kafka.state.dir" "stateDir.mountPath" -}}
 {{- range $k, $use := $managedKeys -}}
 {{- if hasKey $cfg $k -}}
 {{- fail (printf "config.%s is set by the chart: set %s instead" $k $use) -}}
@@ -218,6 +219,19 @@ Checks what the JSON schema cannot express. Each failure names the value to chan
       name: {{ $.Values.kafka.auth.existingSecret }}
       key: {{ index $.Values.kafka.auth.secretKeys $property }}
 {{- end }}
+{{- end }}
+{{- with .Values.http.auth.existingSecret }}
+# basic auth of the viewer and admin paths, from the Secret
+- name: CAE_HTTP_AUTH_USER
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.Values.http.auth.userKey }}
+- name: CAE_HTTP_AUTH_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.Values.http.auth.passwordKey }}
 {{- end }}
 {{- with .Values.jvmOptions }}
 - name: JDK_JAVA_OPTIONS

@@ -47,6 +47,8 @@ public final class Demo {
       raw.put(CaeConfig.HTTP_PORT, Integer.toString(options.httpPort()));
       raw.put(CaeConfig.HTTP_HOST, "127.0.0.1");
       raw.put(CaeConfig.TOPICS_CREATE, "true");
+      // The demo is for looking at: the viewer is on (serve and the chart leave it off).
+      raw.put(CaeConfig.HTTP_VIEWER_ENABLED, "true");
       raw.put(CaeConfig.TOPICS_PARTITIONS, Integer.toString(options.partitions()));
       raw.put(CaeConfig.MODEL_BATCH_MAX, Integer.toString(options.batchMax()));
       raw.put("kafka.num.stream.threads", Integer.toString(options.streamThreads()));

@@ -115,9 +115,8 @@ public final class ImageFeed implements AutoCloseable {
     };
   }
 
-  /** Files and folders; in MVTec layout the parent folder name is the label. */
-  public static Source files(List<Path> paths) {
-    List<Path> files = MvtecLayout.expand(paths);
+  /** Files (as chosen by {@link MvtecLayout#select}); in MVTec layout the parent folder name is the label. */
+  public static Source files(List<Path> files) {
     return new Source() {
       @Override
       public long size() {

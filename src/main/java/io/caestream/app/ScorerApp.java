@@ -1,16 +1,20 @@
 package io.caestream.app;
 
 import io.caestream.config.CaeConfig;
+import io.caestream.config.LogOutput;
 import io.caestream.model.BatchListener;
 import io.caestream.model.ModelLoadException;
 import io.caestream.observe.CaeMetrics;
 import io.caestream.observe.Health;
+import io.caestream.observe.HttpAccess;
 import io.caestream.observe.HttpEndpoints;
 import io.caestream.observe.RecentAnomalies;
 import io.caestream.scoring.ScoringEngine;
 import io.caestream.scoring.ScoringObserver;
 import io.caestream.stream.ModelInfo;
+import io.caestream.stream.ScoreEvent;
 import io.caestream.stream.ScorerFailurePolicy;
+import io.caestream.stream.StreamHealth;
 import io.caestream.stream.ScoringTopology;
 import io.caestream.stream.StreamsSettings;
 import io.caestream.stream.TopicCheck;
@@ -25,6 +29,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,17 +62,22 @@ public final class ScorerApp implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
+  private final StreamHealth streamHealth;
   private final Object closeLock = new Object();
   private Boolean closed;
 
   private ScorerApp(CaeConfig config) throws Exception {
     this.config = config;
+    this.streamHealth = new StreamHealth(Clock.systemUTC(), config.longValue(CaeConfig.HEALTH_STALL_MS));
+    // Before the first line of the run, so that a collector sees one format from here on.
+    LogOutput.useFormat(config.string(CaeConfig.LOG_FORMAT));
     Properties props = StreamsSettings.of(config);
     LOG.info("starting with {}", config.describe());
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     RecentAnomalies recent = new RecentAnomalies(24);
     http = new HttpEndpoints(config.string(CaeConfig.HTTP_HOST), config.integer(CaeConfig.HTTP_PORT),
-        registry, new AppHealth(), recent);
+        registry, new AppHealth(), recent, HttpAccess.of(config.bool(CaeConfig.HTTP_VIEWER_ENABLED),
+            config.string(CaeConfig.HTTP_AUTH_USER), config.string(CaeConfig.HTTP_AUTH_PASSWORD)));
     ScoringEngine opened = null;
     try {
       BatchListener[] forward = {BatchListener.NONE};
@@ -85,7 +95,11 @@ public final class ScorerApp implements AutoCloseable {
         binder.bindTo(registry);
       }
       Topics topics = Topics.from(config);
-      checkTopics(config, props, topics);
+      Map<String, Integer> limits = checkTopics(config, props, topics);
+      int deadLetterMax = StreamsSettings.maxDeadLetterBytes(props, limits.get(topics.deadLetters()));
+      checkEventsFit(limits, topics, ScoreEvent.maxBytes(info, topics.input()));
+      LOG.info("topic record limits (max.message.bytes) {}; dead letters up to {} bytes", limits, deadLetterMax);
+      props.put(UnexpectedErrorHandler.DLQ_MAX_BYTES_CONFIG, Integer.toString(deadLetterMax));
       ScoringObserver observer = new ScoringObserver() {
         @Override
         public void scored(io.caestream.scoring.ScoreResult r, long nanos) {
@@ -103,9 +117,13 @@ public final class ScorerApp implements AutoCloseable {
         }
       };
       props.put(UnexpectedErrorHandler.OBSERVER_CONFIG, observer);
-      streams = new KafkaStreams(ScoringTopology.build(topics, engine.scorer(), observer, info,
-          StreamsSettings.maxDeadLetterValueBytes(props)), props);
-      streams.setUncaughtExceptionHandler(new ScorerFailurePolicy(3, 600_000));
+      streams = new KafkaStreams(ScoringTopology.build(topics, engine.scorer(), observer, info, deadLetterMax),
+          props);
+      ScorerFailurePolicy policy = new ScorerFailurePolicy(3, 600_000);
+      streams.setUncaughtExceptionHandler(e -> {
+        streamHealth.threadFailed(streams);
+        return policy.handle(e);
+      });
       streams.setStateListener((now, before) -> {
         state = now;
         LOG.info("Kafka Streams {} -> {}", before, now);
@@ -141,7 +159,8 @@ public final class ScorerApp implements AutoCloseable {
    * rights and an unreachable cluster surface here, so each becomes one clear line instead of a
    * stack trace or a client retrying in the background.
    */
-  private static void checkTopics(CaeConfig config, Properties props, Topics topics) throws Exception {
+  private static Map<String, Integer> checkTopics(CaeConfig config, Properties props, Topics topics)
+      throws Exception {
     String bootstrap = props.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
     long timeoutMs = config.longValue(CaeConfig.SHUTDOWN_TIMEOUT_MS);
     Admin admin = null;
@@ -149,13 +168,29 @@ public final class ScorerApp implements AutoCloseable {
       admin = Admin.create(adminProps(props));
       TopicCheck.ensure(admin, topics, config.bool(CaeConfig.TOPICS_CREATE),
           config.integer(CaeConfig.TOPICS_PARTITIONS), (short) config.integer(CaeConfig.TOPICS_REPLICATION),
-          timeoutMs);
+          StreamsSettings.imageTopicMaxBytes(config), timeoutMs);
+      return TopicCheck.maxMessageBytes(admin, topics.all(), timeoutMs);
     } catch (ExecutionException | java.util.concurrent.TimeoutException | KafkaException e) {
       throw new KafkaStartupException(describeKafkaFailure(bootstrap, timeoutMs, e), e);
     } finally {
       if (admin != null) {
         // Not close(): it waits for calls still retrying (up to default.api.timeout.ms) after a timeout.
         admin.close(Duration.ZERO);
+      }
+    }
+  }
+
+  /**
+   * A score event the topic refuses would fail every transaction it is in: refuse to start
+   * instead, naming the topic and the size it must take.
+   */
+  private static void checkEventsFit(Map<String, Integer> limits, Topics topics, int maxEventBytes) {
+    int needed = maxEventBytes + 1024;
+    for (String t : new String[] {topics.scores(), topics.anomalies()}) {
+      if (limits.get(t) < needed) {
+        throw new KafkaStartupException("topic " + t + " accepts records of up to " + limits.get(t)
+            + " bytes (max.message.bytes), but a score event can take " + needed
+            + ": raise max.message.bytes of " + t + " to at least " + needed, null);
       }
     }
   }
@@ -169,7 +204,7 @@ public final class ScorerApp implements AutoCloseable {
       }
       if (c instanceof AuthorizationException) {
         return "Kafka authorization failed for " + bootstrap + ": " + oneLine(c.getMessage())
-            + " (the scorer's principal needs Describe/Create on the topics and access to its group"
+            + " (the scorer's principal needs Describe/DescribeConfigs/Create on the topics and access to its group"
             + " and transactional ids)";
       }
     }
@@ -236,6 +271,11 @@ public final class ScorerApp implements AutoCloseable {
     stopped.await();
   }
 
+  /** Stream threads that died (and were replaced, or ended the client) since start. */
+  public int threadFailures() {
+    return streamHealth.failures();
+  }
+
   public boolean failed() {
     return state == KafkaStreams.State.ERROR;
   }
@@ -278,9 +318,14 @@ public final class ScorerApp implements AutoCloseable {
       return state != KafkaStreams.State.ERROR;
     }
 
+    /** Model loaded, Kafka Streams RUNNING, and its threads neither failing nor stalled. */
     @Override
     public boolean ready() {
-      return engine != null && state == KafkaStreams.State.RUNNING;
+      return engine != null && state == KafkaStreams.State.RUNNING && streamProblem() == null;
+    }
+
+    private String streamProblem() {
+      return streams == null ? null : streamHealth.check(streams);
     }
 
     @Override
@@ -288,6 +333,8 @@ public final class ScorerApp implements AutoCloseable {
       Map<String, Object> d = new LinkedHashMap<>();
       d.put("model", engine == null ? "loading" : "loaded");
       d.put("kafkaStreams", state.name());
+      String problem = streamProblem();
+      d.put("streamThreads", problem == null ? "ok" : problem);
       if (engine != null) {
         d.put("provider", engine.model().provider().provider().word());
         if (engine.model().provider().fellBack()) {

@@ -12,14 +12,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code bench}: raw ONNX Runtime vs the scoring path vs end to end through a broker. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure raw ONNX Runtime, the full scoring path and end to end through a broker, on one model.")
 public final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--model", description = "ONNX model (default: the bundled model).")
-  Path model;
+  @Mixin
+  ScorerOptions options;
   @Option(names = "--batch", split = ",", defaultValue = "1,8,32", description = "Batch sizes (default ${DEFAULT-VALUE}).")
   List<Integer> batches;
   @Option(names = "--seconds", defaultValue = "5", description = "Measuring time per stage and batch (default ${DEFAULT-VALUE}).")
@@ -32,21 +33,13 @@ public final class BenchCommand implements Callable<Integer> {
   boolean noE2e;
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: model.intra.op.threads, 0 = half the cores).")
   Integer threads;
-  @Option(names = "--config", description = "Properties file (model.*, image.* keys apply).")
-  Path config;
   @Option(names = "--json", description = "Write the results as JSON to this file.")
   Path json;
 
   @Override
   public Integer call() throws Exception {
-    Map<String, String> overrides = new LinkedHashMap<>();
-    if (model != null) {
-      overrides.put(CaeConfig.MODEL_PATH, model.toString());
-    }
-    if (threads != null) {
-      overrides.put(CaeConfig.MODEL_INTRA_OP_THREADS, threads.toString());
-    }
-    CaeConfig c = CaeConfig.load(config, System.getenv()).with(overrides);
+    CaeConfig c = options.load(threads == null ? Map.of()
+        : Map.of(CaeConfig.MODEL_INTRA_OP_THREADS, threads.toString()));
     System.err.printf("bench: %d cores, batches %s, %.1f s per stage%n",
         Runtime.getRuntime().availableProcessors(), batches, seconds);
     List<BenchRow> rows = new Bench(new Bench.Options(c, batches, seconds, images, !noE2e, e2eImages), System.err).run();

@@ -22,6 +22,9 @@ public final class CalibrateCommand implements Callable<Integer> {
   @Mixin
   ScorerOptions options;
 
+  @Mixin
+  WorkerOptions workers;
+
   @Option(names = "--data", description = "MVTec-layout folder: the model's held-out train/good files (<model>.split.json), else test/good.")
   Path data;
 
@@ -56,12 +59,12 @@ public final class CalibrateCommand implements Callable<Integer> {
     List<Path> normalization = normalize.equals("pixel") ? choice.normalization() : List.of();
     System.out.printf("calibrating on %d normal images from %s%s%n", files.size(), choice.origin(),
         normalization.isEmpty() ? "" : ", per-pixel normalization from " + normalization.size() + " others");
-    try (ScoringEngine engine = ScoringEngine.open(options.load(), BatchListener.NONE, ScoringEngine.Purpose.CALIBRATE)) {
+    try (ScoringEngine engine = ScoringEngine.open(options.load(workers.batchLimit()), BatchListener.NONE, ScoringEngine.Purpose.CALIBRATE)) {
       Path target = out != null ? out : engine.source().file().map(ModelSource::calibrationFile)
           .orElseThrow(() -> new IllegalArgumentException("the bundled model is read-only: pass --model or --out"));
       Progress progress = new Progress("calibrate", files.size());
       Calibration c = Calibrator.calibrate(engine.scorer(), files, normalization, quantile,
-          engine.model().metadata().sha256(), options.workers,
+          engine.model().metadata().sha256(), workers.count,
           progress::update);
       progress.finish();
       Files.createDirectories(target.toAbsolutePath().getParent());

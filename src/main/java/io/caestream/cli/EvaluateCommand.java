@@ -20,6 +20,9 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Mixin
   ScorerOptions options;
 
+  @Mixin
+  WorkerOptions workers;
+
   @Option(names = "--data", required = true, description = "MVTec-layout folder (its test/ is evaluated).")
   Path data;
 
@@ -29,9 +32,9 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     var images = new MvtecLayout(data).testImages();
-    try (ScoringEngine engine = ScoringEngine.open(options.load(), BatchListener.NONE, ScoringEngine.Purpose.EVALUATE)) {
+    try (ScoringEngine engine = ScoringEngine.open(options.load(workers.batchLimit()), BatchListener.NONE, ScoringEngine.Purpose.EVALUATE)) {
       Progress progress = new Progress("evaluate", images.size());
-      Evaluator.Report r = Evaluator.evaluate(engine.scorer(), images, options.workers, progress::update);
+      Evaluator.Report r = Evaluator.evaluate(engine.scorer(), images, workers.count, progress::update);
       progress.finish();
       String row = "%-16s %7s %9s %9s %9s%n";
       System.out.printf(row, "DEFECT", "IMAGES", "AUROC", "PIX-AUROC", "AUPRO");

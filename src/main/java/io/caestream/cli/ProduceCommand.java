@@ -1,6 +1,8 @@
 package io.caestream.cli;
 
 import io.caestream.app.ImageFeed;
+import io.caestream.dataset.MvtecLayout;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
@@ -8,8 +10,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import io.caestream.config.CaeConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code produce}: publish files, MVTec folders or a synthetic set to the input topic. */
 @Command(name = "produce", mixinStandardHelpOptions = true,
@@ -33,14 +37,22 @@ public final class ProduceCommand implements Callable<Integer> {
   long seed;
   @Option(names = "--rate", defaultValue = "0", description = "Images/s (0 = unlimited).")
   double rate;
+  @Option(names = "--all", description = "Send every file in the folders, not only image file names"
+      + " without masks: the scorer decides what is an image (others become dead letters).")
+  boolean all;
+  @Spec
+  CommandSpec spec;
 
   @Override
   public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
     ImageFeed.Source source;
+    MvtecLayout.Selection selection = null;
     if (synthetic != null) {
       source = ImageFeed.synthetic(synthetic, seed, size, defectRate, 4);
     } else if (paths != null && !paths.isEmpty()) {
-      source = ImageFeed.files(paths);
+      selection = MvtecLayout.select(paths, all);
+      source = ImageFeed.files(selection.files());
     } else {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "give image files/folders or --synthetic N");
@@ -59,7 +71,15 @@ public final class ProduceCommand implements Callable<Integer> {
     }
     progress.update(source.size());
     progress.finish();
-    System.out.printf("published %d of %d images to %s on %s%n", sent.get(), source.size(), target, servers);
+    out.printf("published %d of %d images to %s on %s%n", sent.get(), source.size(), target, servers);
+    if (selection != null && selection.skippedCount() > 0) {
+      // Silence here once read as "all sent": say what was left out, and how to send it.
+      StringBuilder why = new StringBuilder();
+      selection.skipped().forEach((reason, n) -> why.append(why.length() == 0 ? "" : ", ").append(n)
+          .append(' ').append(reason));
+      out.printf("skipped %d files: %s (--all sends every file)%n", selection.skippedCount(), why);
+    }
+    out.flush();
     return sent.get() == source.size() ? Main.EXIT_OK : Main.EXIT_RUNTIME;
   }
 

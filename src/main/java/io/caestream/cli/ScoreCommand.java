@@ -28,15 +28,18 @@ public final class ScoreCommand implements Callable<Integer> {
   @Mixin
   ScorerOptions options;
 
+  @Mixin
+  WorkerOptions workers;
+
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
     List<Path> files = MvtecLayout.expand(paths);
-    try (ScoringEngine engine = ScoringEngine.open(options.load(), BatchListener.NONE)) {
+    try (ScoringEngine engine = ScoringEngine.open(options.load(workers.batchLimit()), BatchListener.NONE)) {
       List<ParallelScoring.Outcome> outcomes = ParallelScoring.score(engine.scorer(), files,
-          options.workers, false, n -> { });
+          workers.count, false, n -> { });
       if (json) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ParallelScoring.Outcome o : outcomes) {

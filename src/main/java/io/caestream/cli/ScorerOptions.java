@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** Options shared by the offline commands: where the config and model come from. */
+/** Options shared by the commands that load the scorer: where the config and model come from. */
 final class ScorerOptions {
   @Option(names = "--config", description = "Properties file (same keys as serve; CAE_* environment overrides apply).")
   Path config;
@@ -17,11 +17,12 @@ final class ScorerOptions {
   @Option(names = "--method", description = "Scoring method: mse or smooth-max (default: the calibration's).")
   String method;
 
-  @Option(names = "--workers", defaultValue = "4",
-      description = "Threads feeding the batcher, as stream threads do (default ${DEFAULT-VALUE}).")
-  int workers;
-
   CaeConfig load() {
+    return load(Map.of());
+  }
+
+  /** The config file and environment, then these options, then {@code more} (a command's own). */
+  CaeConfig load(Map<String, String> more) {
     CaeConfig base = CaeConfig.load(config, System.getenv());
     Map<String, String> overrides = new LinkedHashMap<>();
     if (model != null) {
@@ -30,7 +31,7 @@ final class ScorerOptions {
     if (method != null) {
       overrides.put(CaeConfig.SCORING_METHOD, method);
     }
-    overrides.put(CaeConfig.MODEL_BATCH_MAX, Integer.toString(Math.max(1, workers)));
+    overrides.putAll(more);
     return base.with(overrides);
   }
 }

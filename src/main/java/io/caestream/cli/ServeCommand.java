@@ -2,8 +2,10 @@ package io.caestream.cli;
 
 import io.caestream.app.ScorerApp;
 import io.caestream.config.CaeConfig;
+import io.caestream.config.LogOutput;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.slf4j.event.Level;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,7 +30,7 @@ public final class ServeCommand implements Callable<Integer> {
     long timeoutMs = c.longValue(CaeConfig.SHUTDOWN_TIMEOUT_MS);
     Thread hook = new Thread(() -> stopOnSignal(app, timeoutMs), "cae-stream-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    System.err.printf("cae-stream serving %s -> %s; http on %s port %d%n", c.string(CaeConfig.INPUT_TOPIC),
+    status(Level.INFO, "cae-stream serving %s -> %s; http on %s port %d", c.string(CaeConfig.INPUT_TOPIC),
         c.string(CaeConfig.SCORES_TOPIC), c.string(CaeConfig.HTTP_HOST), app.httpPort());
     app.awaitStop();
     try {
@@ -40,7 +42,7 @@ public final class ServeCommand implements Callable<Integer> {
     boolean failed = app.failed();
     app.close();
     if (failed) {
-      System.err.println("error: Kafka Streams stopped after repeated failures (see the log above)");
+      status(Level.ERROR, "error: Kafka Streams stopped after repeated failures (see the log above)");
       return Main.EXIT_RUNTIME;
     }
     return Main.EXIT_OK;
@@ -53,7 +55,7 @@ public final class ServeCommand implements Callable<Integer> {
    */
   private static void stopOnSignal(ScorerApp app, long timeoutMs) {
     long start = System.nanoTime();
-    System.err.printf("cae-stream: stopping (signal); committing and closing within %d ms%n", timeoutMs);
+    status(Level.INFO, "cae-stream: stopping (signal); committing and closing within %d ms", timeoutMs);
     boolean[] clean = {false};
     Thread closer = new Thread(() -> clean[0] = app.shutdown(), "cae-stream-close");
     closer.setDaemon(true);
@@ -65,17 +67,21 @@ public final class ServeCommand implements Callable<Integer> {
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
     if (closer.isAlive()) {
-      System.err.printf("error: shutdown did not finish within shutdown.timeout.ms=%d; exiting anyway%n", timeoutMs);
-      System.err.flush();
+      status(Level.ERROR, "error: shutdown did not finish within shutdown.timeout.ms=%d; exiting anyway", timeoutMs);
       Runtime.getRuntime().halt(Main.EXIT_RUNTIME);
     }
     if (clean[0]) {
-      System.err.printf("cae-stream: stopped cleanly in %d ms%n", ms);
+      status(Level.INFO, "cae-stream: stopped cleanly in %d ms", ms);
     } else {
-      System.err.printf("error: Kafka Streams did not close cleanly within %d ms%n", timeoutMs);
+      status(Level.ERROR, "error: Kafka Streams did not close cleanly within %d ms", timeoutMs);
     }
     System.err.flush();
     System.out.flush();
     Runtime.getRuntime().halt(clean[0] ? Main.EXIT_OK : Main.EXIT_RUNTIME);
+  }
+
+  /** Operator lines: plain text, or log objects with log.format=json. */
+  private static void status(Level level, String format, Object... args) {
+    LogOutput.status(level, ServeCommand.class.getName(), String.format(format, args));
   }
 }

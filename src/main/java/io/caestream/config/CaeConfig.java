@@ -61,7 +61,12 @@ public final class CaeConfig {
   public static final String SCORING_METHOD = "scoring.method";
   public static final String HTTP_PORT = "http.port";
   public static final String HTTP_HOST = "http.host";
+  public static final String HTTP_VIEWER_ENABLED = "http.viewer.enabled";
+  public static final String HTTP_AUTH_USER = "http.auth.user";
+  public static final String HTTP_AUTH_PASSWORD = "http.auth.password";
   public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+  public static final String HEALTH_STALL_MS = "health.stall.timeout.ms";
+  public static final String LOG_FORMAT = "log.format";
 
   /**
    * Keys whose values are never shown. Covers every Kafka client setting of type PASSWORD (JAAS,
@@ -100,7 +105,12 @@ public final class CaeConfig {
       key(SCORING_METHOD, STRING, "", Validators.oneOf("", "mse", "smooth-max"), "Image score: mse (mean of the error map) or smooth-max (max of the Gaussian-smoothed map); empty = the calibration's."),
       key(HTTP_PORT, INT, "9400", Validators.between(0, 65535), "HTTP port for /metrics, /health/* and the viewer; 0 = any free port."),
       key(HTTP_HOST, STRING, "0.0.0.0", Validators.nonEmpty(), "HTTP bind address."),
-      key(SHUTDOWN_TIMEOUT_MS, LONG, "30000", Validators.between(100, 3_600_000), "How long a clean shutdown may take before the process exits anyway."));
+      key(HTTP_VIEWER_ENABLED, BOOLEAN, "false", ConfigKey.Validator.ANY, "Serve the live anomaly viewer (/ and /api/anomalies: recent camera images) on http.port; demo turns it on."),
+      key(HTTP_AUTH_USER, STRING, "", Validators.basicAuthUser(), "Basic-auth user for the viewer and admin paths; empty = no auth. /metrics and /health/* stay open."),
+      key(HTTP_AUTH_PASSWORD, STRING, "", ConfigKey.Validator.ANY, "Basic-auth password (set with http.auth.user; best from env CAE_HTTP_AUTH_PASSWORD)."),
+      key(SHUTDOWN_TIMEOUT_MS, LONG, "30000", Validators.between(100, 3_600_000), "How long a clean shutdown may take before the process exits anyway."),
+      key(HEALTH_STALL_MS, LONG, "60000", Validators.between(1000, 3_600_000), "/health/ready says not ready when records wait (lag) and no stream thread has committed for this long, or a stream thread failed and none has committed since."),
+      key(LOG_FORMAT, STRING, "text", Validators.oneOf("text", "json"), "Log lines on stderr: text, or json (one object a line: time, level, logger, thread, message, exception)."));
 
   private static final Map<String, ConfigKey> BY_NAME;
 
@@ -147,7 +157,17 @@ public final class CaeConfig {
       String rawValue = raw.getOrDefault(key.name(), key.defaultValue());
       values.put(key.name(), key.parse(rawValue == null ? "" : rawValue));
     }
+    requireTogether(values, HTTP_AUTH_USER, HTTP_AUTH_PASSWORD);
     return new CaeConfig(values, kafka);
+  }
+
+  /** Two keys that mean nothing alone: both set or both empty; the error names the empty one. */
+  private static void requireTogether(Map<String, Object> values, String a, String b) {
+    boolean hasA = !String.valueOf(values.get(a)).isEmpty();
+    boolean hasB = !String.valueOf(values.get(b)).isEmpty();
+    if (hasA != hasB) {
+      throw new ConfigException(hasA ? b : a, "must be set together with " + (hasA ? a : b));
+    }
   }
 
   /** Reads a properties file (may be null) and applies {@code CAE_*} environment overrides. */

@@ -52,6 +52,16 @@ public final class Validators {
     }, "non-empty");
   }
 
+  /** A basic-auth user name: RFC 7617 splits at the first colon, and headers carry no controls. */
+  public static ConfigKey.Validator basicAuthUser() {
+    return new Described((k, v) -> {
+      String s = String.valueOf(v);
+      if (s.indexOf(':') >= 0 || s.chars().anyMatch(Character::isISOControl)) {
+        throw new ConfigException(k, "must not contain ':' or control characters");
+      }
+    }, "no ':'");
+  }
+
   /** Empty means "use the built-in default"; anything else must be a readable regular file. */
   public static ConfigKey.Validator readableFileOrEmpty() {
     return new Described((k, v) -> {

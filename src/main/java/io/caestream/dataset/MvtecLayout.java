@@ -5,8 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import io.caestream.scoring.LabelledImage;
 import java.util.stream.Stream;
@@ -69,21 +72,48 @@ public final class MvtecLayout {
 
   /** Expands files and folders (recursively) into the image files they hold, in a stable order. */
   public static List<Path> expand(List<Path> paths) {
+    return select(paths, false).files();
+  }
+
+  /** Why a file in a folder was left out. */
+  public static final String NOT_AN_IMAGE_NAME = "not an image file name (.png .jpg .jpeg .bmp)";
+  public static final String MASK = "a ground-truth mask (*_mask.png)";
+
+  /** The files kept, and how many were left out for each reason (in the order first met). */
+  public record Selection(List<Path> files, Map<String, Integer> skipped) {
+    public int skippedCount() {
+      return skipped.values().stream().mapToInt(Integer::intValue).sum();
+    }
+  }
+
+  /**
+   * Expands files and folders (recursively, sorted) into files. Files named on their own are
+   * always kept; in folders, {@code all} keeps every regular file (the scorer then decides what
+   * is an image), otherwise image file names only, without masks.
+   */
+  public static Selection select(List<Path> paths, boolean all) {
     List<Path> out = new ArrayList<>();
+    Map<String, Integer> skipped = new LinkedHashMap<>();
     for (Path p : paths) {
-      if (Files.isDirectory(p)) {
-        try (Stream<Path> walk = Files.walk(p)) {
-          walk.filter(Files::isRegularFile).filter(MvtecLayout::isImageFile)
-              .filter(f -> !f.getFileName().toString().endsWith("_mask.png"))
-              .sorted().forEach(out::add);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      } else {
+      if (!Files.isDirectory(p)) {
         out.add(p);
+        continue;
+      }
+      try (Stream<Path> walk = Files.walk(p)) {
+        for (Path f : walk.filter(Files::isRegularFile).sorted().toList()) {
+          String why = all ? null : !isImageFile(f) ? NOT_AN_IMAGE_NAME
+              : f.getFileName().toString().endsWith("_mask.png") ? MASK : null;
+          if (why == null) {
+            out.add(f);
+          } else {
+            skipped.merge(why, 1, Integer::sum);
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     }
-    return out;
+    return new Selection(List.copyOf(out), Collections.unmodifiableMap(skipped));
   }
 
   public static boolean isImageFile(Path p) {

@@ -51,7 +51,16 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @param overrides broker settings replacing the single-node defaults (e.g. SASL listeners)
    */
   public static EmbeddedKafka start(int port, Map<String, String> overrides) throws Exception {
-    return start(port, overrides, null);
+    return start(port, overrides, null, true);
+  }
+
+  /**
+   * Formats and starts a broker with Kafka's own record limits ({@code message.max.bytes} about
+   * 1 MiB) instead of the raised ones of {@link #start}: what a stock cluster has, for tests of
+   * records that do not fit their topic.
+   */
+  public static EmbeddedKafka startWithDefaultLimits(int port, Map<String, String> overrides) throws Exception {
+    return start(port, overrides, null, false);
   }
 
   /**
@@ -62,7 +71,7 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   public static EmbeddedKafka startSaslPlain(int port, Map<String, String> users,
       Map<String, String> overrides) throws Exception {
-    return start(port, overrides, users);
+    return start(port, overrides, users, true);
   }
 
   /** The {@code sasl.jaas.config} value a client uses to log in with PLAIN. */
@@ -72,7 +81,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   private static EmbeddedKafka start(int port, Map<String, String> overrides,
-      Map<String, String> saslUsers) throws Exception {
+      Map<String, String> saslUsers, boolean largeRecords) throws Exception {
     int clientPort = port > 0 ? port : freePort();
     int controllerPort = freePort();
     Path dir = Files.createTempDirectory("cae-kafka-");
@@ -96,8 +105,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     c.put("group.initial.rebalance.delay.ms", "0");
     c.put("num.partitions", "1");
     c.put("auto.create.topics.enable", "false");
-    // Room for large images and dead letters that carry them.
-    c.put("message.max.bytes", Integer.toString(20 << 20));
+    if (largeRecords) {
+      // Room for large images and dead letters that carry them.
+      c.put("message.max.bytes", Integer.toString(20 << 20));
+    }
     Map<String, String> clientSecurity = new LinkedHashMap<>();
     if (saslUsers != null) {
       String brokerPassword = Uuid.randomUuid().toString();

@@ -28,6 +28,8 @@ public enum RejectReason {
   MISSING_KEY("missing-key"),
   /** A record header (image-id, content-type) is malformed. */
   BAD_HEADER("bad-header"),
+  /** The record key (source id) is too long to put into a score event that fits its topic. */
+  BAD_KEY("bad-key"),
   /** An unexpected exception while processing this one record (a bug), not a model failure. */
   INTERNAL_ERROR("internal-error");
 

@@ -65,6 +65,11 @@ public final class DynamicBatcher implements AutoCloseable {
     return model;
   }
 
+  /** The inference thread (tests stop it to see that callers are told instead of waiting forever). */
+  Thread workerThread() {
+    return worker;
+  }
+
   /**
    * Reconstructs one image: {@code input} and {@code output} hold {@code inputSpec().size()}
    * floats. Blocks until done.

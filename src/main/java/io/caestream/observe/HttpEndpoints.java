@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * HTTP on {@code http.host:http.port}: {@code /metrics} (Prometheus text, or OpenMetrics when the
- * scraper asks for it), {@code /health/live}, {@code /health/ready} (JSON saying why not),
- * {@code /} the live anomaly viewer and {@code /api/anomalies} its data. Nothing here shows config.
+ * scraper asks for it), {@code /health/live}, {@code /health/ready} (JSON saying why not), and,
+ * when {@link HttpAccess#viewer()} allows, {@code /} the live anomaly viewer and
+ * {@code /api/anomalies} its data, behind basic auth when configured ({@link #guardedRoute}; admin
+ * paths go there too). Nothing here shows config.
  */
 public final class HttpEndpoints implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpEndpoints.class);
@@ -35,13 +37,15 @@ public final class HttpEndpoints implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final Health health;
   private final RecentAnomalies recent;
+  private final BasicAuth auth;
   private final ObjectMapper json = new ObjectMapper();
 
   public HttpEndpoints(String host, int port, PrometheusMeterRegistry registry, Health health,
-      RecentAnomalies recent) {
+      RecentAnomalies recent, HttpAccess access) {
     this.registry = registry;
     this.health = health;
     this.recent = recent;
+    this.auth = access.auth();
     server = bind(host, port);
     server.setExecutor(Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "cae-http");
@@ -51,8 +55,13 @@ public final class HttpEndpoints implements AutoCloseable {
     route("/metrics", this::metrics);
     route("/health/live", ex -> healthResponse(ex, health.live()));
     route("/health/ready", ex -> healthResponse(ex, health.ready()));
-    route("/api/anomalies", ex -> send(ex, 200, "application/json", recent.json().getBytes(StandardCharsets.UTF_8)));
-    route("/", this::viewer);
+    if (access.viewer()) {
+      guardedRoute("/api/anomalies", ex -> send(ex, 200, "application/json", recent.json().getBytes(StandardCharsets.UTF_8)));
+      guardedRoute("/", this::viewer);
+    } else {
+      // The catch-all context answers every other path, so a viewer that is off is a plain 404.
+      route("/", ex -> notFound(ex));
+    }
     server.start();
   }
 
@@ -65,7 +74,7 @@ public final class HttpEndpoints implements AutoCloseable {
     server.createContext(path, ex -> {
       try {
         if (!ex.getRequestURI().getPath().equals(path)) {
-          send(ex, 404, "text/plain; charset=utf-8", "not found\n".getBytes(StandardCharsets.UTF_8));
+          notFound(ex);
           return;
         }
         String method = ex.getRequestMethod();
@@ -89,6 +98,25 @@ public final class HttpEndpoints implements AutoCloseable {
         ex.close();
       }
     });
+  }
+
+  /**
+   * A route that needs the configured basic auth (open when none is configured): 401 with a
+   * challenge without the right credentials. For the viewer and admin paths, never for probes.
+   */
+  private void guardedRoute(String path, HttpHandler handler) {
+    route(path, ex -> {
+      if (auth != null && !auth.allows(ex.getRequestHeaders().getFirst("Authorization"))) {
+        ex.getResponseHeaders().set("WWW-Authenticate", BasicAuth.CHALLENGE);
+        send(ex, 401, "text/plain; charset=utf-8", "authentication required\n".getBytes(StandardCharsets.UTF_8));
+        return;
+      }
+      handler.handle(ex);
+    });
+  }
+
+  private static void notFound(HttpExchange ex) throws IOException {
+    send(ex, 404, "text/plain; charset=utf-8", "not found\n".getBytes(StandardCharsets.UTF_8));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.caestream.scoring;
 
 import java.util.Arrays;
+import java.util.function.IntPredicate;
 
 /** Threshold-free and at-threshold detection metrics over (score, label) pairs. */
 public final class RankMetrics {
@@ -11,34 +12,8 @@ public final class RankMetrics {
    * class is missing.
    */
   public static double auroc(double[] scores, boolean[] positive) {
-    int n = scores.length;
     Integer[] order = sortedIndices(scores);
-    double[] ranks = new double[n];
-    int i = 0;
-    while (i < n) {
-      int j = i;
-      while (j + 1 < n && scores[order[j + 1]] == scores[order[i]]) {
-        j++;
-      }
-      double avg = (i + j) / 2.0 + 1;
-      for (int k = i; k <= j; k++) {
-        ranks[order[k]] = avg;
-      }
-      i = j + 1;
-    }
-    long pos = 0;
-    double rankSum = 0;
-    for (int k = 0; k < n; k++) {
-      if (positive[k]) {
-        pos++;
-        rankSum += ranks[k];
-      }
-    }
-    long neg = n - pos;
-    if (pos == 0 || neg == 0) {
-      return Double.NaN;
-    }
-    return (rankSum - pos * (pos + 1) / 2.0) / ((double) pos * neg);
+    return aurocOfSorted(scores.length, k -> scores[order[k]] == scores[order[k + 1]], k -> positive[order[k]]);
   }
 
   /** AUROC for float scores with byte labels, without boxing (pixel-level: millions of values). */
@@ -50,17 +25,28 @@ public final class RankMetrics {
       keyed[i] = ((long) bits << 1) | (positive[i] != 0 ? 1 : 0);
     }
     Arrays.sort(keyed);
+    return aurocOfSorted(n, k -> (keyed[k] >>> 1) == (keyed[k + 1] >>> 1), k -> (keyed[k] & 1) == 1);
+  }
+
+  /**
+   * The one Mann-Whitney tie loop both AUROCs share: the values are seen in ascending order
+   * (position k), each run of tied values gets the mean of its ranks.
+   *
+   * @param tiedWithNext whether the value at k equals the one at k + 1 (k + 1 &lt; n)
+   * @param positiveAt whether the value at k is a positive
+   */
+  private static double aurocOfSorted(int n, IntPredicate tiedWithNext, IntPredicate positiveAt) {
     long pos = 0;
     double rankSum = 0;
     int i = 0;
     while (i < n) {
       int j = i;
-      while (j + 1 < n && (keyed[j + 1] >>> 1) == (keyed[i] >>> 1)) {
+      while (j + 1 < n && tiedWithNext.test(j)) {
         j++;
       }
       double avg = (i + j) / 2.0 + 1;
       for (int k = i; k <= j; k++) {
-        if ((keyed[k] & 1) == 1) {
+        if (positiveAt.test(k)) {
           pos++;
           rankSum += avg;
         }

@@ -16,6 +16,10 @@ public final class DeadLetterHeaders {
   public static final String SOURCE_OFFSET = "cae.source.offset";
   /** Set (to the original size) when the image was too large to copy into the dead letter. */
   public static final String VALUE_DROPPED = "cae.error.value.dropped";
+  /** Set (to their number) when even without the image the original headers did not fit. */
+  public static final String HEADERS_DROPPED = "cae.error.headers.dropped";
+  /** Set (to its size) when even the original key did not fit. */
+  public static final String KEY_DROPPED = "cae.error.key.dropped";
   /** Messages are for people; a bounded length keeps a dead letter close to the original's size. */
   private static final int MAX_MESSAGE = 1000;
 
@@ -24,7 +28,8 @@ public final class DeadLetterHeaders {
   public static Headers of(Headers original, String reason, String message, String topic,
       int partition, long offset) {
     Headers h = new RecordHeaders(original == null ? new org.apache.kafka.common.header.Header[0] : original.toArray());
-    for (String k : new String[] {REASON, MESSAGE, SOURCE_TOPIC, SOURCE_PARTITION, SOURCE_OFFSET}) {
+    for (String k : new String[] {REASON, MESSAGE, SOURCE_TOPIC, SOURCE_PARTITION, SOURCE_OFFSET, VALUE_DROPPED,
+        HEADERS_DROPPED, KEY_DROPPED}) {
       h.remove(k);
     }
     String msg = message == null ? "" : message;

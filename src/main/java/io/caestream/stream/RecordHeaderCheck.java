@@ -13,7 +13,7 @@ import org.apache.kafka.common.header.Headers;
 final class RecordHeaderCheck {
   static final String IMAGE_ID = "image-id";
   static final String CONTENT_TYPE = "content-type";
-  private static final int MAX_ID = 256;
+  static final int MAX_ID = 256;
   private static final int MAX_CONTENT_TYPE = 128;
 
   private RecordHeaderCheck() {}

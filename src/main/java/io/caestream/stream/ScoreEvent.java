@@ -27,6 +27,25 @@ public record ScoreEvent(String imageId, String source, double score, double thr
         r.region(), model, capturedAt, System.currentTimeMillis(), latencyMs, input);
   }
 
+  /** The longest record key (source id) accepted; longer ones are dead-lettered as bad-key. */
+  public static final int MAX_SOURCE_BYTES = 1024;
+
+  /**
+   * The most bytes an event can take with this model and input topic: the event JSON with every
+   * variable field at its worst (a key of control bytes, each escaped to six characters; the
+   * longest image id of three-byte characters; the longest numbers). The topics that receive
+   * events must accept this much, which start-up checks.
+   */
+  public static int maxBytes(ModelInfo model, String inputTopic) {
+    String source = String.valueOf((char) 1).repeat(MAX_SOURCE_BYTES);
+    String imageId = String.valueOf((char) 0xfffd).repeat(RecordHeaderCheck.MAX_ID);
+    Region region = new Region(Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE,
+        -Double.MIN_NORMAL);
+    double d = -Double.MIN_NORMAL;
+    return new ScoreEvent(imageId, source, d, d, false, d, region, model.event(), Long.MIN_VALUE, Long.MIN_VALUE, d,
+        new Input(inputTopic, Integer.MIN_VALUE, Long.MIN_VALUE)).toJson().length;
+  }
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final ObjectWriter WRITER = MAPPER.writerFor(ScoreEvent.class);
 

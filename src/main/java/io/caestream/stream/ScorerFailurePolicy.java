@@ -1,5 +1,6 @@
 package io.caestream.stream;
 
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -17,16 +18,23 @@ public final class ScorerFailurePolicy implements StreamsUncaughtExceptionHandle
   private static final Logger LOG = LoggerFactory.getLogger(ScorerFailurePolicy.class);
   private final int maxReplacements;
   private final long windowMillis;
+  private final Clock clock;
   private final Deque<Long> recent = new ArrayDeque<>();
 
   public ScorerFailurePolicy(int maxReplacements, long windowMillis) {
+    this(maxReplacements, windowMillis, Clock.systemUTC());
+  }
+
+  /** With the clock that dates failures (tests move one by hand instead of sleeping). */
+  public ScorerFailurePolicy(int maxReplacements, long windowMillis, Clock clock) {
     this.maxReplacements = maxReplacements;
     this.windowMillis = windowMillis;
+    this.clock = clock;
   }
 
   @Override
   public synchronized StreamThreadExceptionResponse handle(Throwable exception) {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     while (!recent.isEmpty() && now - recent.peekFirst() > windowMillis) {
       recent.removeFirst();
     }

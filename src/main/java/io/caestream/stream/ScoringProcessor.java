@@ -24,14 +24,14 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScoringProcessor.class);
   private final ImageScorer scorer;
-  private final int maxDeadLetterValueBytes;
+  private final int maxDeadLetterBytes;
   private final ScoringObserver observer;
   private final ModelInfo model;
   private ProcessorContext<byte[], byte[]> context;
 
   ScoringProcessor(ImageScorer scorer, ScoringObserver observer, ModelInfo model,
-      int maxDeadLetterValueBytes) {
-    this.maxDeadLetterValueBytes = maxDeadLetterValueBytes;
+      int maxDeadLetterBytes) {
+    this.maxDeadLetterBytes = maxDeadLetterBytes;
     this.scorer = scorer;
     this.observer = observer;
     this.model = model;
@@ -62,6 +62,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
       if (record.key() == null) {
         throw new ImageRejectedException(RejectReason.MISSING_KEY, "the record has no key (source id)");
       }
+      if (record.key().length > ScoreEvent.MAX_SOURCE_BYTES) {
+        // The key goes into the event: a bounded key keeps every event within ScoreEvent.maxBytes.
+        throw new ImageRejectedException(RejectReason.BAD_KEY, "the record key (source id) is "
+            + record.key().length + " bytes, more than " + ScoreEvent.MAX_SOURCE_BYTES);
+      }
       String imageId = RecordHeaderCheck.imageId(record.headers());
       ScoreResult result = scorer.score(record.value());
       long end = System.nanoTime();
@@ -79,17 +84,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         publishToViewer(out.value(), record.value());
       }
     } catch (ImageRejectedException e) {
-      var headers = DeadLetterHeaders.of(record.headers(), e.reason().word(), e.getMessage(), topic,
-          partition, offset);
-      byte[] value = record.value();
-      if (value != null && value.length > maxDeadLetterValueBytes) {
-        // Under exactly-once a record the producer refuses poisons the whole transaction; an
-        // image far over image.max.bytes is therefore dead-lettered without its bytes.
-        headers.add(DeadLetterHeaders.VALUE_DROPPED,
-            Integer.toString(value.length).getBytes(StandardCharsets.UTF_8));
-        value = null;
-      }
-      context.forward(record.withHeaders(headers).withValue(value), TO_DLQ);
+      DeadLetter d = DeadLetter.of(record.key(), record.value(), record.headers(), e.reason().word(),
+          e.getMessage(), topic, partition, offset, maxDeadLetterBytes);
+      context.forward(record.withKey(d.key()).withValue(d.value()).withHeaders(d.headers()), TO_DLQ);
       observer.rejected(e.reason());
     }
   }

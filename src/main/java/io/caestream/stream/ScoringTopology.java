@@ -22,17 +22,17 @@ public final class ScoringTopology {
   }
 
   /**
-   * @param maxDeadLetterValueBytes dead letters carry the original image only up to this size
-   *     (what the producer can write, see {@link StreamsSettings#maxDeadLetterValueBytes}); larger
-   *     ones are written without it
+   * @param maxDeadLetterBytes the largest dead letter the producer and the dead-letter topic both
+   *     accept (see {@link StreamsSettings#maxDeadLetterBytes}); a larger one is written without
+   *     the image ({@link DeadLetter})
    */
   public static Topology build(Topics topics, ImageScorer scorer, ScoringObserver observer, ModelInfo model,
-      int maxDeadLetterValueBytes) {
+      int maxDeadLetterBytes) {
     Topology t = new Topology();
     ByteArrayDeserializer d = new ByteArrayDeserializer();
     ByteArraySerializer s = new ByteArraySerializer();
     t.addSource(SOURCE, d, d, topics.input());
-    t.addProcessor(PROCESSOR, () -> new ScoringProcessor(scorer, observer, model, maxDeadLetterValueBytes), SOURCE);
+    t.addProcessor(PROCESSOR, () -> new ScoringProcessor(scorer, observer, model, maxDeadLetterBytes), SOURCE);
     t.addSink(ScoringProcessor.TO_SCORES, topics.scores(), s, s, PROCESSOR);
     t.addSink(ScoringProcessor.TO_ANOMALIES, topics.anomalies(), s, s, PROCESSOR);
     t.addSink(ScoringProcessor.TO_DLQ, topics.deadLetters(), s, s, PROCESSOR);

@@ -27,9 +27,10 @@ public final class StreamsSettings {
     p.put(UnexpectedErrorHandler.DLQ_TOPIC_CONFIG, config.string(CaeConfig.DLQ_TOPIC));
     // Images are scored as they come; a short commit interval keeps end-to-end latency low under EOS.
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
-    // Images can be large: let the producer batch them without hitting the 1 MB default.
+    // Dead letters carry images: as large as the image topics topics.create makes, and at least
+    // the 1 MiB default. Whether a dead letter fits is then decided per record (DeadLetter).
     p.put(StreamsConfig.producerPrefix("max.request.size"),
-        Integer.toString(Math.max(1 << 20, config.integer(CaeConfig.IMAGE_MAX_BYTES) + (64 << 10))));
+        Integer.toString(Math.max(1 << 20, imageTopicMaxBytes(config))));
     p.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"),
         Integer.toString(Math.max(1 << 20, config.integer(CaeConfig.IMAGE_MAX_BYTES) + (64 << 10))));
     for (Map.Entry<String, String> e : config.kafka().entrySet()) {
@@ -72,13 +73,26 @@ public final class StreamsSettings {
   }
 
   /**
-   * The largest image a dead letter can carry: the Streams producer's {@code max.request.size}
-   * less room for key, headers and record overhead.
+   * The largest dead letter that can be written: the smaller of the Streams producer's
+   * {@code max.request.size} and the dead-letter topic's effective {@code max.message.bytes}
+   * (read from the cluster at start-up). Either one refusing it would fail the transaction.
    */
-  public static int maxDeadLetterValueBytes(Properties props) {
+  public static int maxDeadLetterBytes(Properties props, int deadLetterTopicMaxBytes) {
+    return Math.min(producerMaxRequestSize(props), deadLetterTopicMaxBytes);
+  }
+
+  static int producerMaxRequestSize(Properties props) {
     Object size = new StreamsConfig(props).getProducerConfigs("probe").get("max.request.size");
-    int max = size == null ? 1 << 20 : Integer.parseInt(size.toString());
-    return Math.max(0, max - (16 << 10));
+    return size == null ? 1 << 20 : Integer.parseInt(size.toString());
+  }
+
+  /**
+   * {@code max.message.bytes} for the image topics {@code topics.create} makes (input and dead
+   * letters): an image of {@code image.max.bytes} with room for key, headers and the dead-letter
+   * headers, so that any image the scorer accepts also fits its dead letter.
+   */
+  public static int imageTopicMaxBytes(CaeConfig config) {
+    return (int) Math.min(Integer.MAX_VALUE, (long) config.integer(CaeConfig.IMAGE_MAX_BYTES) + (128 << 10));
   }
 
   /** Kafka says "Invalid value X for configuration NAME: why"; name the kafka.* key. */

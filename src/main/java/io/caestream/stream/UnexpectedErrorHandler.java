@@ -25,16 +25,22 @@ import org.slf4j.LoggerFactory;
  */
 public final class UnexpectedErrorHandler implements ProcessingExceptionHandler {
   static final String DLQ_TOPIC_CONFIG = "cae.dlq.topic";
+  /** Config entry: the largest dead letter the producer and the topic accept ({@link DeadLetter}). */
+  public static final String DLQ_MAX_BYTES_CONFIG = "cae.dlq.max.bytes";
   /** Config entry carrying the {@link ScoringObserver} (an object, not a string) for the metrics. */
   public static final String OBSERVER_CONFIG = "cae.scoring.observer";
   private static final Logger LOG = LoggerFactory.getLogger(UnexpectedErrorHandler.class);
   private String dlqTopic;
+  private int dlqMaxBytes = Integer.MAX_VALUE;
   private ScoringObserver observer = ScoringObserver.NONE;
 
   @Override
   public void configure(Map<String, ?> configs) {
     Object t = configs.get(DLQ_TOPIC_CONFIG);
     dlqTopic = t == null ? "images-dlq" : t.toString();
+    if (configs.get(DLQ_MAX_BYTES_CONFIG) != null) {
+      dlqMaxBytes = Integer.parseInt(configs.get(DLQ_MAX_BYTES_CONFIG).toString());
+    }
     if (configs.get(OBSERVER_CONFIG) instanceof ScoringObserver o) {
       observer = o;
     }
@@ -56,12 +62,11 @@ public final class UnexpectedErrorHandler implements ProcessingExceptionHandler 
     }
     LOG.error("unexpected error on {}-{}@{}; dead-lettering the record", context.topic(),
         context.partition(), context.offset(), exception);
-    byte[] key = context.sourceRawKey();
-    byte[] value = context.sourceRawValue();
-    var headers = DeadLetterHeaders.of(context.headers(), RejectReason.INTERNAL_ERROR.word(),
-        String.valueOf(exception), context.topic(), context.partition(), context.offset());
+    DeadLetter d = DeadLetter.of(context.sourceRawKey(), context.sourceRawValue(), context.headers(),
+        RejectReason.INTERNAL_ERROR.word(), String.valueOf(exception), context.topic(), context.partition(),
+        context.offset(), dlqMaxBytes);
     observer.rejected(RejectReason.INTERNAL_ERROR);
-    return Response.resume(List.of(new ProducerRecord<>(dlqTopic, null, key, value, headers)));
+    return Response.resume(List.of(new ProducerRecord<>(dlqTopic, null, d.key(), d.value(), d.headers())));
   }
 
   static boolean isModelFailure(Throwable t) {

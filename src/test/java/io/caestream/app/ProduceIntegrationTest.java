@@ -48,10 +48,55 @@ class ProduceIntegrationTest {
     }
   }
 
+  /**
+   * A folder of 8 images, 3 other files and 2 masks: produce says it published 8 and skipped 5
+   * (with the reasons); {@code --all} sends all 13, so the scorer can judge them.
+   */
+  @Test
+  void saysWhatItSkippedAndAllSendsEveryFile(@TempDir Path dir) throws Exception {
+    Path folder = dir.resolve("line");
+    java.nio.file.Files.createDirectories(folder.resolve("sub"));
+    byte[] png = new io.caestream.dataset.GreyImage(8, 8, new float[64]).toPng();
+    for (int i = 0; i < 8; i++) {
+      java.nio.file.Files.write(folder.resolve((i < 4 ? "" : "sub/") + "img-" + i + ".png"), png);
+    }
+    for (String other : List.of("notes.txt", "frame.tiff", "README")) {
+      java.nio.file.Files.writeString(folder.resolve(other), "not an image");
+    }
+    java.nio.file.Files.write(folder.resolve("img-0_mask.png"), png);
+    java.nio.file.Files.write(folder.resolve("sub/img-5_mask.png"), png);
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(0, Map.of())) {
+      kafka.createTopics(List.of("images"), 1);
+      String plain = produce("--bootstrap", kafka.bootstrapServers(), folder.toString());
+      assertThat(plain).contains("published 8 of 8 images")
+          .contains("skipped 5 files: 3 " + io.caestream.dataset.MvtecLayout.NOT_AN_IMAGE_NAME
+              + ", 2 " + io.caestream.dataset.MvtecLayout.MASK)
+          .contains("--all");
+      String all = produce("--bootstrap", kafka.bootstrapServers(), "--all", folder.toString());
+      assertThat(all).contains("published 13 of 13 images").doesNotContain("skipped");
+      assertThat(readAll(kafka.bootstrapServers(), 21)).hasSize(21);
+    }
+  }
+
+  private static String produce(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    var cl = Main.commandLine();
+    cl.setOut(new java.io.PrintWriter(out, true));
+    assertThat(cl.execute(prepend("produce", args))).as(out.toString()).isZero();
+    return out.toString();
+  }
+
+  private static String[] prepend(String first, String[] rest) {
+    String[] all = new String[rest.length + 1];
+    all[0] = first;
+    System.arraycopy(rest, 0, all, 1, rest.length);
+    return all;
+  }
+
   private static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, int expected) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "produce-test");
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "produce-test-" + System.nanoTime());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

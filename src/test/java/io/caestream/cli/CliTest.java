@@ -90,4 +90,16 @@ class CliTest {
     assertThat(run("score").code()).isEqualTo(2);
     assertThat(run("no-such-command").code()).isEqualTo(2);
   }
+
+  /** bench reads --config/--model/--method through the same mixin as score, calibrate, evaluate. */
+  @Test
+  void benchUsesTheSharedScorerOptions() {
+    var bench = Main.commandLine().getSubcommands().get("bench").getCommandSpec();
+    assertThat(bench.mixins()).containsKey("options");
+    assertThat(bench.mixins().get("options").userObject()).isInstanceOf(ScorerOptions.class);
+    assertThat(bench.findOption("--workers")).as("bench sizes its own caller threads").isNull();
+    Run r = run("bench", "--config", "/nonexistent/cae.properties", "--method", "mse", "--no-e2e");
+    assertThat(r.code()).as(r.err()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(r.err()).contains("--config").contains("/nonexistent/cae.properties");
+  }
 }

@@ -21,6 +21,18 @@ class CaeConfigTest {
     assertThat(c.bool(CaeConfig.MODEL_PROVIDER_FALLBACK)).isTrue();
     assertThat(c.integer(CaeConfig.HTTP_PORT)).isEqualTo(9400);
     assertThat(c.optionalNumber(CaeConfig.MODEL_THRESHOLD)).isNull();
+    assertThat(c.bool(CaeConfig.HTTP_VIEWER_ENABLED)).as("camera images are not served unless asked").isFalse();
+    assertThat(c.string(CaeConfig.HTTP_AUTH_USER)).isEmpty();
+    assertThat(c.string(CaeConfig.LOG_FORMAT)).isEqualTo("text");
+  }
+
+  @Test
+  void theViewerPasswordIsASecret() {
+    CaeConfig c = CaeConfig.load(null, Map.of("CAE_HTTP_AUTH_USER", "viewer", "CAE_HTTP_AUTH_PASSWORD", "pw-do-not-show"));
+    assertThat(c.string(CaeConfig.HTTP_AUTH_PASSWORD)).isEqualTo("pw-do-not-show");
+    assertThat(c.describe()).containsEntry(CaeConfig.HTTP_AUTH_PASSWORD, "******").containsEntry(CaeConfig.HTTP_AUTH_USER, "viewer");
+    assertThat(CaeConfig.KEYS.stream().filter(k -> k.name().equals(CaeConfig.HTTP_AUTH_PASSWORD)).findFirst().orElseThrow().secret()).isTrue();
+    assertThat(CaeConfig.help()).containsPattern("http\\.auth\\.password\\s+string\\s+\\*{6}");
   }
 
   @Test
@@ -48,7 +60,12 @@ class CaeConfigTest {
       "image.resize|maybe|image.resize",
       "scoring.method|median|scoring.method",
       "input.topic|''|input.topic",
-      "no.such.key|1|no.such.key"})
+      "no.such.key|1|no.such.key",
+      "http.viewer.enabled|yes|http.viewer.enabled",
+      "http.auth.user|viewer|http.auth.password",
+      "http.auth.password|pw|http.auth.user",
+      "http.auth.user|a:b|http.auth.user",
+      "log.format|xml|log.format"})
   void badValueNamesItsKey(String key, String value, String named) {
     assertThatThrownBy(() -> CaeConfig.of(Map.of(key, value)))
         .isInstanceOf(ConfigException.class)

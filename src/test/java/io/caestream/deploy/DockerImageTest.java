@@ -27,8 +27,25 @@ class DockerImageTest {
   static final Path ROOT = ExternalTool.projectRoot();
   static final Path DOCKER = ROOT.resolve("deploy/docker");
 
-  /** Instructions with line continuations joined and comments dropped. */
+  /**
+   * Instructions with line continuations joined and comments dropped, and each {@code FROM
+   * ${ARG}} resolved to the default of its {@code ARG} (what a build without --build-arg uses).
+   */
   static List<String> instructions(String dockerfile) throws IOException {
+    Map<String, String> args = new java.util.HashMap<>();
+    List<String> out = new ArrayList<>();
+    for (String i : rawInstructions(dockerfile)) {
+      Matcher arg = Pattern.compile("^ARG (\\w+)=(\\S+)$").matcher(i);
+      if (arg.matches()) {
+        args.put(arg.group(1), arg.group(2));
+      }
+      Matcher from = Pattern.compile("^FROM \\$\\{(\\w+)}(.*)$").matcher(i);
+      out.add(from.matches() && args.containsKey(from.group(1)) ? "FROM " + args.get(from.group(1)) + from.group(2) : i);
+    }
+    return out;
+  }
+
+  static List<String> rawInstructions(String dockerfile) throws IOException {
     String text = Files.readString(DOCKER.resolve(dockerfile));
     List<String> out = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
@@ -80,6 +97,15 @@ class DockerImageTest {
       String tag = image.substring(image.indexOf(':') + 1);
       assertThat(tag).as("%s: a version, not a floating major tag", f).matches("\\d+\\.\\d+.*");
     }
+  }
+
+  /** The build swaps the bases for ones it can make without a registry (ContainerImageIntegrationTest). */
+  @ParameterizedTest
+  @ValueSource(strings = {"Dockerfile", "Dockerfile.cuda"})
+  void everyBaseIsABuildArgumentWithAPinnedDefault(String dockerfile) throws IOException {
+    List<String> froms = all(rawInstructions(dockerfile), "FROM");
+    assertThat(froms).isNotEmpty().allMatch(f -> f.matches("FROM \\$\\{[A-Z_]+}( AS \\S+)?"));
+    assertThat(all(instructions(dockerfile), "FROM")).noneMatch(f -> f.contains("${"));
   }
 
   @Test

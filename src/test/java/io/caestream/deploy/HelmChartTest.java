@@ -492,6 +492,36 @@ class HelmChartTest {
   }
 
   @Nested
+  class ViewerAccess {
+
+    @Test
+    void theViewerIsOffAndOpenAuthIsAbsentByDefault() throws IOException {
+      Manifests m = render();
+      assertThat(m.properties()).containsEntry("http.viewer.enabled", "false");
+      assertThat(m.env()).doesNotContainKeys("CAE_HTTP_AUTH_USER", "CAE_HTTP_AUTH_PASSWORD");
+    }
+
+    @Test
+    void anEnabledViewerGetsItsBasicAuthFromTheSecret() throws IOException {
+      Manifests m = render("http: {viewer: {enabled: true}, auth: {existingSecret: cae-viewer, passwordKey: pw}}\n");
+      assertThat(m.properties()).containsEntry("http.viewer.enabled", "true");
+      assertThat(map(m.env().get("CAE_HTTP_AUTH_USER"), "valueFrom", "secretKeyRef"))
+          .containsEntry("name", "cae-viewer").containsEntry("key", "user");
+      assertThat(map(m.env().get("CAE_HTTP_AUTH_PASSWORD"), "valueFrom", "secretKeyRef"))
+          .containsEntry("name", "cae-viewer").containsEntry("key", "pw");
+      assertThat(m.properties().stringPropertyNames()).noneMatch(k -> k.startsWith("http.auth"));
+    }
+
+    @Test
+    void viewerKeysHaveOneSource() {
+      assertThatThrownBy(() -> render("config: {http.viewer.enabled: true}\n")).hasMessageContaining("set http.viewer.enabled");
+      assertThatThrownBy(() -> render("config: {http.auth.user: qa}\n")).hasMessageContaining("http.auth.existingSecret");
+      assertThatThrownBy(() -> render("config: {http.auth.password: pw}\n")).hasMessageContaining("config.http.auth.password");
+      assertThatThrownBy(() -> render("http: {viewer: {enabled: yes-please}}\n")).hasMessageContaining("/http/viewer/enabled");
+    }
+  }
+
+  @Nested
   class Monitoring {
 
     @Test

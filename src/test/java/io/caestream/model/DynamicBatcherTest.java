@@ -2,15 +2,21 @@ package io.caestream.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class DynamicBatcherTest {
   private static float[] randomImage(Random rnd, int size) {
@@ -49,7 +55,7 @@ class DynamicBatcherTest {
           final int id = t;
           new Thread(() -> {
             try {
-              start.await();
+              start.await(30, TimeUnit.SECONDS);
               for (int round = 0; round < 20; round++) {
                 float[] out = new float[size];
                 batcher.reconstruct(inputs[id], out);
@@ -67,7 +73,7 @@ class DynamicBatcherTest {
             }
           }).start();
         }
-        done.await();
+        assertThat(done.await(60, TimeUnit.SECONDS)).as("all callers returned").isTrue();
         assertThat(failure.get()).isNull();
         assertThat(mismatches.get()).as("reconstructions returned to the wrong caller").isZero();
         assertThat(batchSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(threads * 20);
@@ -87,6 +93,81 @@ class DynamicBatcherTest {
           .isInstanceOf(ModelFailureException.class);
     } finally {
       model.close();
+    }
+  }
+
+  /**
+   * A batch that fails fails every caller in it, each with a ModelFailureException, and the
+   * inference thread goes on: the next image is reconstructed. (The listener runs inside the
+   * batch, so a listener that throws is a real failure of that whole batch.)
+   */
+  @Test
+  @Timeout(60)
+  void aFailedBatchFailsEveryCallerInItAndTheNextBatchRuns() throws Exception {
+    try (CaeModel model = CaeModel.load(ModelSource.bundled(), ModelOptions.cpu())) {
+      int size = model.inputSpec().size();
+      int callers = 4;
+      List<Integer> batches = java.util.Collections.synchronizedList(new ArrayList<>());
+      AtomicInteger calls = new AtomicInteger();
+      BatchListener failsFirst = (n, nanos) -> {
+        batches.add(n);
+        if (calls.getAndIncrement() == 0) {
+          throw new IllegalStateException("boom in the first batch");
+        }
+      };
+      // A long delay: a batch runs as soon as it is full, so each round of four callers is one batch.
+      try (DynamicBatcher batcher = new DynamicBatcher(model, callers, 20_000, failsFirst)) {
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+          for (int round = 0; round < 2; round++) {
+            List<Future<Throwable>> results = new ArrayList<>();
+            for (int t = 0; t < callers; t++) {
+              results.add(pool.submit(() -> {
+                try {
+                  float[] out = new float[size];
+                  java.util.Arrays.fill(out, Float.NaN);
+                  batcher.reconstruct(new float[size], out);
+                  return Float.isNaN(out[0]) ? new AssertionError("no reconstruction written") : null;
+                } catch (Throwable e) {
+                  return e;
+                }
+              }));
+            }
+            for (Future<Throwable> r : results) {
+              Throwable outcome = r.get(30, TimeUnit.SECONDS);
+              if (round == 0) {
+                assertThat(outcome).isInstanceOf(ModelFailureException.class)
+                    .hasMessageContaining("boom in the first batch");
+              } else {
+                assertThat(outcome).as("the same inference thread runs the next batch").isNull();
+              }
+            }
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+        assertThat(batches).containsExactly(callers, callers);
+      }
+    }
+  }
+
+  /**
+   * A caller whose inference thread has died is told so at once (ModelFailureException), never
+   * left waiting for a batch that will not run.
+   */
+  @Test
+  @Timeout(60)
+  void aDeadInferenceThreadFailsCallersInsteadOfHangingThem() throws Exception {
+    try (CaeModel model = CaeModel.load(ModelSource.bundled(), ModelOptions.cpu());
+        DynamicBatcher batcher = new DynamicBatcher(model, 4, 0, BatchListener.NONE)) {
+      int size = model.inputSpec().size();
+      Thread worker = batcher.workerThread();
+      worker.interrupt();
+      worker.join(TimeUnit.SECONDS.toMillis(30));
+      assertThat(worker.isAlive()).as("the inference thread stopped").isFalse();
+      assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () ->
+          assertThatThrownBy(() -> batcher.reconstruct(new float[size], new float[size]))
+              .isInstanceOf(ModelFailureException.class));
     }
   }
 }

@@ -79,7 +79,7 @@ class HttpEndpointsTest {
     metrics.bindTo(registry);
     health = new FakeHealth();
     recent = new RecentAnomalies(4);
-    http = new HttpEndpoints("127.0.0.1", 0, registry, health, recent);
+    http = new HttpEndpoints("127.0.0.1", 0, registry, health, recent, HttpAccess.OPEN);
   }
 
   @AfterEach
@@ -247,7 +247,7 @@ class HttpEndpointsTest {
   @Test
   void aPortInUseIsAConfigErrorNamingHttpPort() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      assertThatThrownBy(() -> new HttpEndpoints("127.0.0.1", taken.getLocalPort(), registry, health, recent))
+      assertThatThrownBy(() -> new HttpEndpoints("127.0.0.1", taken.getLocalPort(), registry, health, recent, HttpAccess.OPEN))
           .isInstanceOf(ConfigException.class)
           .hasMessageStartingWith(CaeConfig.HTTP_PORT + ":")
           .hasMessageContaining(Integer.toString(taken.getLocalPort()))
@@ -258,10 +258,10 @@ class HttpEndpointsTest {
   @Test
   void aHostThatIsNotLocalIsAConfigErrorNamingHttpHost() {
     // 192.0.2.0/24 is TEST-NET-1: never an address of this machine.
-    assertThatThrownBy(() -> new HttpEndpoints("192.0.2.1", 0, registry, health, recent))
+    assertThatThrownBy(() -> new HttpEndpoints("192.0.2.1", 0, registry, health, recent, HttpAccess.OPEN))
         .isInstanceOf(ConfigException.class)
         .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo(CaeConfig.HTTP_HOST));
-    assertThatThrownBy(() -> new HttpEndpoints("no-such-host.invalid", 0, registry, health, recent))
+    assertThatThrownBy(() -> new HttpEndpoints("no-such-host.invalid", 0, registry, health, recent, HttpAccess.OPEN))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith(CaeConfig.HTTP_HOST + ":")
         .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo(CaeConfig.HTTP_HOST));
@@ -270,11 +270,55 @@ class HttpEndpointsTest {
   @Test
   void bindsToTheConfiguredLoopbackAddress() throws IOException {
     assertThat(http.port()).isPositive();
-    try (HttpEndpoints other = new HttpEndpoints("127.0.0.1", 0, registry, health, recent)) {
+    try (HttpEndpoints other = new HttpEndpoints("127.0.0.1", 0, registry, health, recent, HttpAccess.OPEN)) {
       assertThat(other.port()).isNotEqualTo(http.port());
       try (java.net.Socket s = new java.net.Socket("127.0.0.1", other.port())) {
         assertThat(s.isConnected()).isTrue();
       }
     }
+  }
+
+  private static String basic(String userColonPassword) {
+    return "Basic " + java.util.Base64.getEncoder().encodeToString(userColonPassword.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The viewer off: its paths are 404, as any unknown path; probes and metrics are untouched. */
+  @Test
+  void aViewerThatIsOffIsNotFound() throws Exception {
+    http.close();
+    http = new HttpEndpoints("127.0.0.1", 0, registry, health, recent, new HttpAccess(false, null));
+    assertThat(get("/").statusCode()).isEqualTo(404);
+    assertThat(get("/api/anomalies").statusCode()).isEqualTo(404);
+    assertThat(get("/nope").statusCode()).isEqualTo(404);
+    assertThat(get("/metrics").statusCode()).isEqualTo(200);
+    assertThat(get("/health/live").statusCode()).isEqualTo(200);
+  }
+
+  /**
+   * With basic auth: the viewer and its data need the right user and password (401 and a
+   * challenge otherwise, whatever is wrong); /metrics and /health/* stay open for probes.
+   */
+  @Test
+  void theViewerNeedsTheRightCredentialsAndProbesStayOpen() throws Exception {
+    http.close();
+    http = new HttpEndpoints("127.0.0.1", 0, registry, health, recent, HttpAccess.of(true, "viewer", SECRET));
+    for (String path : List.of("/", "/api/anomalies")) {
+      HttpResponse<String> none = get(path);
+      assertThat(none.statusCode()).as("%s without credentials", path).isEqualTo(401);
+      assertThat(none.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic realm="));
+      assertThat(none.body()).doesNotContain("grid").doesNotContain(SECRET);
+      for (String wrong : List.of(basic("viewer:" + SECRET + "x"), basic("viewer:" + SECRET.substring(1)),
+          basic("Viewer:" + SECRET), basic("viewer"), basic(":" + SECRET), "Basic !!not-base64!!", "Bearer " + SECRET,
+          basic("viewer:" + SECRET).toLowerCase(java.util.Locale.ROOT))) {
+        assertThat(get(path, "Authorization", wrong).statusCode()).as("%s with %s", path, wrong).isEqualTo(401);
+      }
+      assertThat(get(path, "Authorization", basic("viewer:" + SECRET)).statusCode()).as(path).isEqualTo(200);
+      assertThat(get(path, "Authorization", "basic " + basic("viewer:" + SECRET).substring(6)).statusCode())
+          .as("the scheme is case-insensitive (RFC 7617)").isEqualTo(200);
+    }
+    assertThat(get("/", "Authorization", basic("viewer:" + SECRET)).body()).contains("id=\"grid\"");
+    assertThat(get("/metrics").statusCode()).isEqualTo(200);
+    assertThat(get("/health/live").statusCode()).isEqualTo(200);
+    assertThat(get("/health/ready").statusCode()).as("not ready, but not 401").isEqualTo(503);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caestream.config.CaeConfig;
 import io.caestream.testing.ExternalTool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -44,7 +45,7 @@ class ViewerIntegrationTest {
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void viewerShowsAnomalyCardsWithTheRegionBoxScaledFromModelPixels(@TempDir Path tmp) throws Exception {
     Path chromium = ExternalTool.require("chromium");
-    try (RunningScorer scorer = RunningScorer.start(Map.of())) {
+    try (RunningScorer scorer = RunningScorer.start(Map.of(CaeConfig.HTTP_VIEWER_ENABLED, "true"))) {
       scorer.awaitReady(Duration.ofSeconds(60));
       int modelSize = scorer.app.engine().scorer().inputSpec().width();
       assertThat(modelSize).as("this test needs images larger than the model input").isLessThan(IMAGE_SIZE);
@@ -135,7 +136,7 @@ class ViewerIntegrationTest {
     };
     var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
         io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-    try (HttpEndpoints http = new HttpEndpoints("127.0.0.1", 0, registry, up, recent)) {
+    try (HttpEndpoints http = new HttpEndpoints("127.0.0.1", 0, registry, up, recent, HttpAccess.OPEN)) {
       String dom = dumpDom(chromium, tmp, "http://127.0.0.1:" + http.port() + "/");
       List<String> cards = cards(dom);
       assertThat(cards).hasSize(1);

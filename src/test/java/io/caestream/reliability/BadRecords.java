@@ -51,6 +51,8 @@ final class BadRecords {
     byte[] jpeg = TestImages.encode(TestImages.gradient(BufferedImage.TYPE_BYTE_GRAY, size, size), "jpeg");
     out.add(new Case("empty:null-value", "empty", key, null, List.of()));
     out.add(new Case("missing-key:null-key", "missing-key", null, png, List.of()));
+    out.add(new Case("bad-key:over-1024-bytes", "bad-key", "k".repeat(1025).getBytes(StandardCharsets.UTF_8), png,
+        List.of()));
     out.add(new Case("bad-header:image-id-invalid-utf8", "bad-header", key, png,
         List.of(new RecordHeader("image-id", new byte[] {'i', 'd', (byte) 0xC3, 0x28}))));
     out.add(new Case("bad-header:image-id-twice", "bad-header", key, png,

@@ -67,16 +67,8 @@ class CrashSafetyIntegrationTest {
       Topics topics = new Topics("images", "image-scores", "anomalies", "images-dlq");
       kafka.createTopics(List.of(topics.input()), 4);
       kafka.createTopics(List.of(topics.scores(), topics.anomalies(), topics.deadLetters()), 2);
-      Map<String, String> config = new LinkedHashMap<>();
-      config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
-      config.put("application.id", "crash-safety");
-      config.put("kafka.state.dir", dir.resolve("state").toString());
+      Map<String, String> config = ScorerProcess.config(kafka.bootstrapServers(), "crash-safety", dir.resolve("state"));
       config.put("kafka.num.stream.threads", "2");
-      // A dead member holds its partitions until its session expires: keep that short (broker minimum).
-      config.put("kafka.session.timeout.ms", "6000");
-      config.put("kafka.heartbeat.interval.ms", "1500");
-      config.put("http.host", "127.0.0.1");
-      config.put("http.port", "0");
       config.put("topics.create", "false");
       config.put("image.max.bytes", "100000");
       config.put("shutdown.timeout.ms", Long.toString(SHUTDOWN_TIMEOUT_MS));

@@ -109,8 +109,8 @@ class SaslIntegrationTest {
       }
 
       // Right credentials, everything logged at INFO (Kafka's config dumps too): it scores, nothing leaks.
-      List<String> info = List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
-          "-Dorg.slf4j.simpleLogger.log.org.apache.kafka=info", "-Dorg.slf4j.simpleLogger.log.kafka=info");
+      List<String> info = List.of("-Dcae.log.level=info", "-Dcae.log.level.org.apache.kafka=info",
+          "-Dcae.log.level.kafka=info");
       try (ScorerProcess good = ScorerProcess.start(dir, "right-password",
           sasl(config(kafka, dir, "sasl-good"), PASSWORD), info)) {
         int port = good.awaitStarted(60_000);

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -40,6 +41,23 @@ final class ScorerProcess implements AutoCloseable {
           + " the integration tests)");
     }
     return jar;
+  }
+
+  /**
+   * The config the process tests start from: the broker, a loopback HTTP port of its own, and a
+   * short session, because a killed member holds its partitions until its session expires
+   * (6 s is the broker's minimum).
+   */
+  static Map<String, String> config(String bootstrap, String applicationId, Path stateDir) {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("kafka.bootstrap.servers", bootstrap);
+    config.put("application.id", applicationId);
+    config.put("kafka.state.dir", stateDir.toString());
+    config.put("kafka.session.timeout.ms", "6000");
+    config.put("kafka.heartbeat.interval.ms", "1500");
+    config.put("http.host", "127.0.0.1");
+    config.put("http.port", "0");
+    return config;
   }
 
   /** Writes {@code config} to {@code dir/name.properties} and starts serve with it. */

@@ -89,11 +89,11 @@ class FailureHandlingTest {
   }
 
   @Test
-  void aDeadLetterTooLargeForTheProducerIsWrittenWithoutTheImage() {
+  void aDeadLetterTooLargeForItsTopicIsWrittenWithoutTheImage() {
     try (ScoringEngine engine = ScoringEngine.open(CaeConfig.defaults().with(Map.of(CaeConfig.IMAGE_MAX_BYTES, "2000")),
         BatchListener.NONE);
         TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, engine.scorer(),
-            ScoringObserver.NONE, ModelInfo.of(engine), 4000), props(ScoringObserver.NONE))) {
+            ScoringObserver.NONE, ModelInfo.of(engine), 5000), props(ScoringObserver.NONE))) {
       var in = driver.createInputTopic(topics.input(), new ByteArraySerializer(), new ByteArraySerializer());
       var dlq = driver.createOutputTopic(topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
       in.pipeInput(key, new byte[3000]);

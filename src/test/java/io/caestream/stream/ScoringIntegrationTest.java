@@ -37,6 +37,9 @@ class ScoringIntegrationTest {
       raw.put(CaeConfig.IMAGE_MAX_BYTES, "100000");
       CaeConfig config = CaeConfig.of(raw);
       Topics topics = Topics.from(config);
+      // Made here with the broker's limits: topics.create would size the input topic to
+      // image.max.bytes (+128 KiB) and the oversized record below would be refused at the producer.
+      kafka.createTopics(topics.all(), 3);
       SyntheticSurfaces gen = new SyntheticSurfaces(64, 4242, List.of(SyntheticSurfaces.Surface.values()));
       Map<String, byte[]> bad = BadImages.corpus(64, 100_000);
       List<byte[]> broken = new ArrayList<>(bad.values());
@@ -79,7 +82,15 @@ class ScoringIntegrationTest {
           Thread.sleep(100);
         }
         assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
-        assertThat(app.metrics().batchSizes().max()).as("batches formed across the two stream threads").isGreaterThanOrEqualTo(1);
+        // Every scored image went through the batcher, and no batch was larger than the two
+        // stream threads that feed it (a batcher that held images across records would be).
+        var batches = app.metrics().batchSizes();
+        long scored = v.results() - (total / 10 + 1);
+        assertThat(batches.totalAmount()).as("images through the batcher").isGreaterThanOrEqualTo(scored);
+        // The bucket counts are cumulative over the run (unlike max(), which decays).
+        double atMostTwo = java.util.Arrays.stream(batches.takeSnapshot().histogramCounts())
+            .filter(b -> b.bucket() == 2.0).findFirst().orElseThrow().count();
+        assertThat(atMostTwo).as("batches of at most 2 images, of %s", batches.count()).isEqualTo((double) batches.count());
       }
     }
   }

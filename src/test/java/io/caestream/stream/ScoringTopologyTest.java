@@ -170,8 +170,32 @@ class ScoringTopologyTest {
     assertThat(header(dlq.readRecord(), DeadLetterHeaders.REASON)).isEqualTo("missing-key");
     input.pipeInput(new TestRecord<>(key("cam"), png, new RecordHeaders().add("image-id", new byte[] {(byte) 0xC3, 0x28})));
     assertThat(header(dlq.readRecord(), DeadLetterHeaders.REASON)).isEqualTo("bad-header");
+    byte[] longKey = new byte[ScoreEvent.MAX_SOURCE_BYTES + 1];
+    Arrays.fill(longKey, (byte) 'k');
+    input.pipeInput(new TestRecord<>(longKey, png));
+    TestRecord<byte[], byte[]> badKey = dlq.readRecord();
+    assertThat(header(badKey, DeadLetterHeaders.REASON)).isEqualTo("bad-key");
+    assertThat(badKey.key()).as("the original key, unchanged").isEqualTo(longKey);
     assertThat(scores.isEmpty()).isTrue();
     assertThat(dlq.isEmpty()).isTrue();
+  }
+
+  /**
+   * The worst event the scorer can write (the longest key of control bytes, each escaped to six
+   * characters; the longest image id of three-byte characters) stays within ScoreEvent.maxBytes,
+   * the size start-up demands of the scores and anomalies topics.
+   */
+  @Test
+  void noScoreEventIsLargerThanTheBoundStartUpChecks() throws Exception {
+    byte[] key = new byte[ScoreEvent.MAX_SOURCE_BYTES];
+    Arrays.fill(key, (byte) 1);
+    byte[] id = "\u20ac".repeat(256).getBytes(StandardCharsets.UTF_8);
+    input.pipeInput(new TestRecord<>(key, normalImageBelowThreshold(), new RecordHeaders().add("image-id", id)));
+    byte[] event = scores.readRecord().value();
+    assertThat(new ObjectMapper().readTree(event).get("source").asText()).hasSize(ScoreEvent.MAX_SOURCE_BYTES);
+    int bound = ScoreEvent.maxBytes(ModelInfo.of(engine), topics.input());
+    assertThat(event.length).as("worst event vs the bound %s", bound).isLessThanOrEqualTo(bound)
+        .isGreaterThan(bound - 200);
   }
 
   private static String header(TestRecord<byte[], byte[]> r, String key) {

@@ -1,0 +1,17 @@
+package io.caestream.cli;
+
+import io.caestream.config.CaeConfig;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** {@code --workers} of the offline commands: caller threads that feed the batcher. */
+final class WorkerOptions {
+  @Option(names = "--workers", defaultValue = "4",
+      description = "Threads feeding the batcher, as stream threads do (default ${DEFAULT-VALUE}).")
+  int count;
+
+  /** The largest batch that {@link #count} callers can form. */
+  Map<String, String> batchLimit() {
+    return Map.of(CaeConfig.MODEL_BATCH_MAX, Integer.toString(Math.max(1, count)));
+  }
+}
