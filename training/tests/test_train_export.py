@@ -40,7 +40,7 @@ def make_dataset(root: Path, channels: int, height: int, width: int, bits: int, 
         Image.fromarray(values[..., 0] if channels == 1 else values).save(folder / f"{i:03d}.png")
 
 
-def train_case(tmp_path: Path, case: str):
+def train_case(tmp_path: Path, case: str, *extra: str):
     channels, height, width, bits, val_fraction = CASES[case]
     root = tmp_path / case
     make_dataset(root, channels, height, width, bits)
@@ -48,7 +48,7 @@ def train_case(tmp_path: Path, case: str):
     rc = cli.main(["--data", str(root), "--out", str(out), "--epochs", "2", "--patience", "0",
                    "--widths", ",".join(map(str, WIDTHS)), "--latent-channels", str(LATENT),
                    "--batch-size", "4", "--val-fraction", str(val_fraction), "--seed", "5",
-                   "--threads", "2"])
+                   "--threads", "2", *(extra or ("--classic",))])
     assert rc == 0
     return root, out
 
@@ -129,6 +129,45 @@ def test_train_and_export(tmp_path, case):
     # The split file names exactly the held-out files, for calibration on unseen normals.
     split = json.loads(out.with_name(f"{case}.split.json").read_text())
     assert split["validation"] == sorted(dataset.paths[i].name for i in val_idx)
+
+
+def test_repair_recipe_validates_on_a_fixed_corruption_of_the_held_out_images(tmp_path):
+    """The default recipe's cae.val.loss is the repair loss of the best checkpoint on the held-out
+    images corrupted with the validation seed: what training optimises, measured the same way."""
+    from cae_training import anomalies, trainer
+    case = "grey8-20x20"
+    root, out = train_case(tmp_path, case, "--repair", "1", "--mask-weight", "5",
+                           "--ssim-weight", "1", "--crop", "0")
+    proto = onnx.load(str(out))
+    meta = {p.key: p.value for p in proto.metadata_props}
+    assert meta["cae.train.recipe"].startswith("repair p=1, mse+1*ssim")
+    channels, height, width, _, val_fraction = CASES[case]
+    model = torch_model_from_onnx(proto, channels, height, width)
+    dataset = data.load_dataset(root)
+    train_idx, val_idx = data.split_indices(len(dataset.images), val_fraction, 5)
+    held_out = dataset.images[val_idx]
+    corrupted, masks = anomalies.corrupt_batch(held_out, dataset.images[train_idx],
+                                               np.random.default_rng(trainer.VALIDATION_SEED), 1.0)
+    assert not np.array_equal(corrupted, held_out)
+    recipe = trainer.Recipe(repair=1.0, mask_weight=5.0, ssim_weight=1.0)
+    loss = trainer.mean_loss(model, torch.from_numpy(corrupted), torch.from_numpy(held_out),
+                             torch.from_numpy(masks), recipe, 4)
+    assert loss == pytest.approx(float(meta["cae.val.loss"]), rel=1e-4)
+
+
+def test_default_crop_is_half_the_side_when_sub_crops_decode_to_their_own_size():
+    args = cli.build_parser().parse_args(["--data", "d", "--out", "m.onnx"])
+    assert cli.recipe_of(args, 64, 64).crop == 32
+    assert cli.recipe_of(args, 256, 128).crop == 64
+    assert cli.recipe_of(args, 28, 28).crop == 0       # too small to crop
+    assert cli.recipe_of(args, 100, 100).crop == 0     # 100 is not a multiple of 8
+    classic = cli.build_parser().parse_args(["--data", "d", "--out", "m.onnx", "--classic"])
+    assert cli.recipe_of(classic, 64, 64) == trainer_recipe()
+
+
+def trainer_recipe():
+    from cae_training.trainer import Recipe
+    return Recipe()
 
 
 def test_cli_rejects_bad_usage(tmp_path):
