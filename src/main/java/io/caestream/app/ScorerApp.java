@@ -83,7 +83,6 @@ public final class ScorerApp implements AutoCloseable {
       BatchListener[] forward = {BatchListener.NONE};
       opened = openEngine(config, (size, nanos) -> forward[0].batchDone(size, nanos));
       engine = opened;
-      recent.modelInput(engine.scorer().inputSpec().width(), engine.scorer().inputSpec().height());
       ModelInfo info = ModelInfo.of(engine);
       metrics = new CaeMetrics(engine.scorer().settings().threshold(), engine.calibration().orElse(null),
           info.name(), info.version(), info.provider());
@@ -100,6 +99,7 @@ public final class ScorerApp implements AutoCloseable {
       checkEventsFit(limits, topics, ScoreEvent.maxBytes(info, topics.input()));
       LOG.info("topic record limits (max.message.bytes) {}; dead letters up to {} bytes", limits, deadLetterMax);
       props.put(UnexpectedErrorHandler.DLQ_MAX_BYTES_CONFIG, Integer.toString(deadLetterMax));
+      boolean viewer = config.bool(CaeConfig.HTTP_VIEWER_ENABLED);
       ScoringObserver observer = new ScoringObserver() {
         @Override
         public void scored(io.caestream.scoring.ScoreResult r, long nanos) {
@@ -112,8 +112,14 @@ public final class ScorerApp implements AutoCloseable {
         }
 
         @Override
-        public void anomalyPublished(byte[] eventJson, byte[] image) {
-          recent.add(eventJson, image);
+        public void anomalyPublished(byte[] eventJson, byte[] image, int width, int height,
+            byte[] heatmap) {
+          recent.add(eventJson, image, width, height, heatmap);
+        }
+
+        @Override
+        public boolean wantsHeatmaps() {
+          return viewer;
         }
       };
       props.put(UnexpectedErrorHandler.OBSERVER_CONFIG, observer);

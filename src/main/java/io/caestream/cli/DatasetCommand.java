@@ -37,6 +37,9 @@ public final class DatasetCommand implements Runnable {
     int test;
     @Option(names = "--size", defaultValue = "64", description = "Image side in pixels (default ${DEFAULT-VALUE}).")
     int size;
+    @Option(names = "--defect-scale", description = "Picture size the defects are proportioned for "
+        + "(default: --size; e.g. 32 with --size 512 gives defects of about 3-12 px on large frames).")
+    Integer defectScale;
     @Option(names = "--surfaces", split = ",", defaultValue = "metal,fabric,print",
         description = "Surface kinds to mix: metal, fabric, print (default ${DEFAULT-VALUE}).")
     List<Surface> surfaces;
@@ -44,7 +47,8 @@ public final class DatasetCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       Progress progress = new Progress("dataset synthetic", train + test);
-      new SyntheticDatasetWriter(new SyntheticSurfaces(size, seed, surfaces))
+      new SyntheticDatasetWriter(new SyntheticSurfaces(size, defectScale == null ? size : defectScale,
+          seed, surfaces))
           .write(out, train, test, progress::update);
       progress.finish();
       System.out.printf("wrote %d train and %d test images to %s%n", train, test, out);

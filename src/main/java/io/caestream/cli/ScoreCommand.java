@@ -34,12 +34,19 @@ public final class ScoreCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
 
+  @Option(names = "--heatmaps", paramLabel = "DIR",
+      description = "Also write each scored image with its anomaly map and regions drawn over it, as DIR/<name>.heatmap.png.")
+  Path heatmaps;
+
   @Override
   public Integer call() throws Exception {
     List<Path> files = MvtecLayout.expand(paths);
     try (ScoringEngine engine = ScoringEngine.open(options.load(workers.batchLimit()), BatchListener.NONE)) {
       List<ParallelScoring.Outcome> outcomes = ParallelScoring.score(engine.scorer(), files,
-          workers.count, false, n -> { });
+          workers.count, heatmaps != null, n -> { });
+      if (heatmaps != null) {
+        writeHeatmaps(outcomes, engine.scorer().settings().pixelThreshold());
+      }
       if (json) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ParallelScoring.Outcome o : outcomes) {
@@ -52,6 +59,7 @@ public final class ScoreCommand implements Callable<Integer> {
             row.put("normalizedScore", r.normalizedScore());
             row.put("anomalous", r.anomalous());
             row.put("region", r.region());
+            row.put("regions", r.regions());
           } else {
             row.put("rejected", o.rejection().reason().word());
             row.put("message", o.rejection().getMessage());
@@ -78,5 +86,27 @@ public final class ScoreCommand implements Callable<Integer> {
       }
       return Main.EXIT_OK;
     }
+  }
+
+  private void writeHeatmaps(List<ParallelScoring.Outcome> outcomes, double pixelThreshold)
+      throws java.io.IOException {
+    if (!(pixelThreshold > 0)) {
+      throw new IllegalArgumentException("--heatmaps needs a calibrated pixel threshold (run calibrate)");
+    }
+    java.nio.file.Files.createDirectories(heatmaps);
+    java.util.Set<String> used = new java.util.HashSet<>();
+    for (ParallelScoring.Outcome o : outcomes) {
+      if (!o.scored()) {
+        continue;
+      }
+      String stem = o.file().getFileName().toString().replaceFirst("\\.[^.]+$", "");
+      String name = stem;
+      for (int i = 2; !used.add(name); i++) {
+        name = stem + "-" + i; // same file name in two folders
+      }
+      java.nio.file.Files.write(heatmaps.resolve(name + ".heatmap.png"), io.caestream.scoring.Heatmaps
+          .overlayPng(java.nio.file.Files.readAllBytes(o.file()), o.result(), pixelThreshold));
+    }
+    System.err.printf("wrote %d heatmaps to %s%n", used.size(), heatmaps);
   }
 }

@@ -14,8 +14,11 @@ final class ScorerOptions {
   @Option(names = "--model", description = "ONNX model (default: model.path, else the bundled model).")
   Path model;
 
-  @Option(names = "--method", description = "Scoring method: mse or smooth-max (default: the calibration's).")
+  @Option(names = "--method", description = "Scoring method: mse, smooth-max or ssim (default: the calibration's).")
   String method;
+
+  @Option(names = "--fit", description = "image.fit: resize, tile or reject (default: the config's, else the model's metadata, else resize).")
+  String fit;
 
   CaeConfig load() {
     return load(Map.of());
@@ -30,6 +33,9 @@ final class ScorerOptions {
     }
     if (method != null) {
       overrides.put(CaeConfig.SCORING_METHOD, method);
+    }
+    if (fit != null) {
+      overrides.put(CaeConfig.IMAGE_FIT, fit);
     }
     overrides.putAll(more);
     return base.with(overrides);

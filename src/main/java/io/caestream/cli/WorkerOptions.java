@@ -10,8 +10,13 @@ final class WorkerOptions {
       description = "Threads feeding the batcher, as stream threads do (default ${DEFAULT-VALUE}).")
   int count;
 
-  /** The largest batch that {@link #count} callers can form. */
+  /**
+   * The largest batch: what {@link #count} callers of one image each can form, and at least
+   * {@value #TILE_BATCH}, as the tiles of one frame fill batches by themselves.
+   */
   Map<String, String> batchLimit() {
-    return Map.of(CaeConfig.MODEL_BATCH_MAX, Integer.toString(Math.max(1, count)));
+    return Map.of(CaeConfig.MODEL_BATCH_MAX, Integer.toString(Math.max(TILE_BATCH, count)));
   }
+
+  static final int TILE_BATCH = 16;
 }

@@ -38,6 +38,7 @@ public final class CaeConfig {
   public static final String SCORES_TOPIC = "scores.topic";
   public static final String ANOMALIES_TOPIC = "anomalies.topic";
   public static final String DLQ_TOPIC = "dlq.topic";
+  public static final String MAPS_TOPIC = "maps.topic";
   public static final String APPLICATION_ID = "application.id";
   public static final String TOPICS_CREATE = "topics.create";
   public static final String TOPICS_PARTITIONS = "topics.partitions";
@@ -57,7 +58,11 @@ public final class CaeConfig {
   public static final String MODEL_TENSORRT_CACHE_DIR = "model.tensorrt.engine.cache.dir";
   public static final String IMAGE_MAX_BYTES = "image.max.bytes";
   public static final String IMAGE_MAX_PIXELS = "image.max.pixels";
-  public static final String IMAGE_RESIZE = "image.resize";
+  public static final String IMAGE_FIT = "image.fit";
+  public static final String IMAGE_TILE_OVERLAP = "image.tile.overlap";
+  public static final String IMAGE_ROI_MASK = "image.roi.mask";
+  /** Replaced by {@link #IMAGE_FIT}; named in the error so an old config says what to change. */
+  static final String REPLACED_IMAGE_RESIZE = "image.resize";
   public static final String SCORING_METHOD = "scoring.method";
   public static final String HTTP_PORT = "http.port";
   public static final String HTTP_HOST = "http.host";
@@ -82,6 +87,7 @@ public final class CaeConfig {
       key(SCORES_TOPIC, STRING, "image-scores", Validators.nonEmpty(), "Topic receiving a score event for every image."),
       key(ANOMALIES_TOPIC, STRING, "anomalies", Validators.nonEmpty(), "Topic receiving the score events of anomalous images."),
       key(DLQ_TOPIC, STRING, "images-dlq", Validators.nonEmpty(), "Dead-letter topic: original key and bytes plus cae.error.* headers."),
+      key(MAPS_TOPIC, STRING, "", ConfigKey.Validator.ANY, "Topic receiving the heatmap of each anomalous image (grey PNG, 128 = pixel threshold, at most 256 px a side; key and image-id header as for its event); empty = off."),
       key(APPLICATION_ID, STRING, "cae-stream", Validators.nonEmpty(), "Kafka Streams application.id (consumer group and transactional id prefix)."),
       key(TOPICS_CREATE, BOOLEAN, "false", ConfigKey.Validator.ANY, "Create missing topics at start-up instead of failing."),
       key(TOPICS_PARTITIONS, INT, "4", Validators.atLeast(1), "Partitions of topics created by topics.create."),
@@ -101,8 +107,10 @@ public final class CaeConfig {
       key(MODEL_TENSORRT_CACHE_DIR, STRING, "", ConfigKey.Validator.ANY, "TensorRT engine cache folder; empty = no cache."),
       key(IMAGE_MAX_BYTES, INT, "16777216", Validators.between(1, Integer.MAX_VALUE - 8), "Largest encoded image accepted, checked before decoding."),
       key(IMAGE_MAX_PIXELS, LONG, "16777216", Validators.between(1, (Integer.MAX_VALUE - 8) / 3), "Largest width x height accepted, read from the header before any pixel is allocated."),
-      key(IMAGE_RESIZE, BOOLEAN, "true", ConfigKey.Validator.ANY, "Resize (bilinear) images whose size differs from the model's; false = reject them as bad-dimensions."),
-      key(SCORING_METHOD, STRING, "", Validators.oneOf("", "mse", "smooth-max"), "Image score: mse (mean of the error map) or smooth-max (max of the Gaussian-smoothed map); empty = the calibration's."),
+      key(IMAGE_FIT, STRING, "", Validators.oneOf("", "resize", "tile", "reject"), "Images whose size differs from the model input: resize (antialiased, exactly as training resizes), tile (the model input is a tile; frames of any size are cut into overlapping tiles and their error maps stitched) or reject (dead letter bad-dimensions); empty = the model's metadata (cae.image.fit), else resize."),
+      key(IMAGE_TILE_OVERLAP, INT, "-1", Validators.between(-1, 4096), "Overlap of neighbouring tiles in pixels with image.fit=tile; -1 = a quarter of the tile side."),
+      key(IMAGE_ROI_MASK, PATH, "", Validators.readableFileOrEmpty(), "Region of interest: a grey PNG, white = inspected, at the frame's or the model's size (others are scaled); pixels outside never count toward the score or the regions. Empty = every pixel."),
+      key(SCORING_METHOD, STRING, "", Validators.oneOf("", "mse", "smooth-max", "ssim"), "Image score: mse (mean of the squared-error map), smooth-max (max of the Gaussian-smoothed squared-error map) or ssim (max of the smoothed 1 - SSIM map); empty = the calibration's."),
       key(HTTP_PORT, INT, "9400", Validators.between(0, 65535), "HTTP port for /metrics, /health/* and the viewer; 0 = any free port."),
       key(HTTP_HOST, STRING, "0.0.0.0", Validators.nonEmpty(), "HTTP bind address."),
       key(HTTP_VIEWER_ENABLED, BOOLEAN, "false", ConfigKey.Validator.ANY, "Serve the live anomaly viewer (/ and /api/anomalies: recent camera images) on http.port; demo turns it on."),
@@ -149,6 +157,8 @@ public final class CaeConfig {
           throw new ConfigException(k, "a kafka.* key needs a Kafka setting name after the prefix");
         }
         kafka.put(k.substring(KAFKA_PREFIX.length()), e.getValue());
+      } else if (k.equals(REPLACED_IMAGE_RESIZE)) {
+        throw new ConfigException(k, "was replaced by image.fit (resize, tile or reject)");
       } else if (!BY_NAME.containsKey(k)) {
         throw new ConfigException(k, "unknown key (see --help-config for the list)");
       }

@@ -51,17 +51,31 @@ public final class SyntheticSurfaces {
   }
 
   private final int size;
+  private final int defectSize;
   private final long seed;
   private final List<Surface> surfaces;
 
   public SyntheticSurfaces(int size, long seed, List<Surface> surfaces) {
+    this(size, size, seed, surfaces);
+  }
+
+  /**
+   * @param defectSize the picture size the defects are proportioned for: {@code size} gives
+   *     defects that scale with the picture; a smaller one keeps them small on a large frame
+   *     (32 on a 512-pixel frame: holes, scratches and stains of about 3 to 12 pixels)
+   */
+  public SyntheticSurfaces(int size, int defectSize, long seed, List<Surface> surfaces) {
     if (size < 8) {
       throw new IllegalArgumentException("size must be at least 8");
     }
     if (surfaces.isEmpty()) {
       throw new IllegalArgumentException("at least one surface kind is needed");
     }
+    if (defectSize < 8 || defectSize > size) {
+      throw new IllegalArgumentException("defect size must be in 8.." + size);
+    }
     this.size = size;
+    this.defectSize = defectSize;
     this.seed = seed;
     this.surfaces = List.copyOf(surfaces);
   }
@@ -197,7 +211,7 @@ public final class SyntheticSurfaces {
   // ---- defects: each paints the image and marks every pixel it changed noticeably
 
   private void scratch(GreyImage img, GreyImage mask, SplittableRandom rnd) {
-    double len = size * (0.2 + 0.25 * rnd.nextDouble());
+    double len = defectSize * (0.2 + 0.25 * rnd.nextDouble());
     double angle = rnd.nextDouble() * Math.PI;
     double cx = margin(rnd, len / 2);
     double cy = margin(rnd, len / 2);
@@ -207,7 +221,7 @@ public final class SyntheticSurfaces {
   }
 
   private void hole(GreyImage img, GreyImage mask, SplittableRandom rnd) {
-    double r = size * (0.035 + 0.045 * rnd.nextDouble());
+    double r = defectSize * (0.035 + 0.045 * rnd.nextDouble());
     double cx = margin(rnd, r + 1);
     double cy = margin(rnd, r + 1);
     for (int y = 0; y < size; y++) {
@@ -226,7 +240,7 @@ public final class SyntheticSurfaces {
   }
 
   private void stain(GreyImage img, GreyImage mask, SplittableRandom rnd) {
-    double r = size * (0.07 + 0.06 * rnd.nextDouble());
+    double r = defectSize * (0.07 + 0.06 * rnd.nextDouble());
     double cx = margin(rnd, r);
     double cy = margin(rnd, r);
     double aspect = 0.6 + 0.8 * rnd.nextDouble();
@@ -250,7 +264,7 @@ public final class SyntheticSurfaces {
     double x = margin(rnd, size * 0.2);
     double y = margin(rnd, size * 0.2);
     double angle = rnd.nextDouble() * 2 * Math.PI;
-    int steps = (int) (size * (0.25 + 0.2 * rnd.nextDouble()));
+    int steps = (int) (defectSize * (0.25 + 0.2 * rnd.nextDouble()));
     for (int s = 0; s < steps; s++) {
       angle += (rnd.nextDouble() - 0.5) * 0.9;
       double nx = x + Math.cos(angle);
@@ -263,8 +277,8 @@ public final class SyntheticSurfaces {
 
   /** A rectangle where the pattern is absent: flat base grey, as if a print head skipped. */
   private void missingPrint(GreyImage img, GreyImage mask, SplittableRandom rnd) {
-    int w = (int) (size * (0.12 + 0.12 * rnd.nextDouble()));
-    int h = (int) (size * (0.12 + 0.12 * rnd.nextDouble()));
+    int w = (int) (defectSize * (0.12 + 0.12 * rnd.nextDouble()));
+    int h = (int) (defectSize * (0.12 + 0.12 * rnd.nextDouble()));
     int x0 = 1 + rnd.nextInt(size - w - 1);
     int y0 = 1 + rnd.nextInt(size - h - 1);
     double sum = 0;

@@ -21,7 +21,8 @@ import javax.imageio.stream.ImageInputStream;
  * Encoded image bytes to the model's input pixels: limits, format sniffing, header check, decode,
  * channel conversion and (optionally) resize ({@link Resize}: antialiased, as in training), in that order, so that nothing is
  * allocated for an image that the limits refuse. Safe for many threads: each keeps its own
- * scratch buffers, sized by the largest image it has seen.
+ * scratch buffers, sized by the largest image it has seen up to {@link Frame#RETAIN_FLOATS}
+ * floats (larger ones are let go after use).
  */
 public final class ImageDecoder {
   private final InputSpec spec;
@@ -41,6 +42,23 @@ public final class ImageDecoder {
 
   public InputSpec spec() {
     return spec;
+  }
+
+  public ImageLimits limits() {
+    return limits;
+  }
+
+  /**
+   * Decodes at the image's own size into {@code frame} (grown as needed; planar, the model's
+   * channels), for tiling.
+   *
+   * @return the image's header
+   */
+  public ImageHeader decodeFrame(byte[] bytes, Frame frame) throws ImageRejectedException {
+    ImageHeader header = check(bytes);
+    frame.reset(header.width(), header.height(), spec.channels());
+    decodePixels(header, bytes, frame.pixels(), scratch.get());
+    return header;
   }
 
   /**
@@ -70,6 +88,13 @@ public final class ImageDecoder {
       }
       Resize.resize(target, header.width(), header.height(), spec.channels(), out, spec.width(),
           spec.height(), s.resized);
+      // One huge image must not pin its buffers for the life of the thread.
+      if (s.source.length > Frame.RETAIN_FLOATS) {
+        s.source = new float[0];
+      }
+      if (s.resized.length > Frame.RETAIN_FLOATS) {
+        s.resized = new float[0];
+      }
     }
     return header;
   }
@@ -97,10 +122,11 @@ public final class ImageDecoder {
       throw new ImageRejectedException(TOO_MANY_PIXELS, "header claims " + header.width() + "x"
           + header.height() + " pixels, over image.max.pixels=" + limits.maxPixels());
     }
-    if (!limits.resize() && (header.width() != spec.width() || header.height() != spec.height())) {
+    if (limits.fit() == ImageFit.REJECT
+        && (header.width() != spec.width() || header.height() != spec.height())) {
       throw new ImageRejectedException(BAD_DIMENSIONS, "image is " + header.width() + "x"
           + header.height() + ", the model takes " + spec.width() + "x" + spec.height()
-          + " and image.resize=false");
+          + " and image.fit=reject");
     }
     if (format == ImageFormat.JPEG && !endsWithEoi(bytes)) {
       throw new ImageRejectedException(TRUNCATED, "JPEG has no end-of-image marker");

@@ -105,8 +105,14 @@ final class PngDecoder {
       }
       convertRow(raw, off, colorType, depth, width, palette, outChannels, out, y * width, plane);
     }
+    if (raw.length > RETAIN_BYTES) {
+      raw = new byte[0]; // one huge image must not pin its scanlines for the life of the thread
+    }
     return true;
   }
+
+  /** Scanline bytes kept between images (16 MiB); larger buffers are let go after use. */
+  static final int RETAIN_BYTES = 16 << 20;
 
   private void inflateAll(int n) throws ImageRejectedException {
     int got = 0;

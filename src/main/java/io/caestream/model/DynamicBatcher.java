@@ -77,6 +77,39 @@ public final class DynamicBatcher implements AutoCloseable {
    * @throws ModelFailureException when the model fails or the batcher is closed
    */
   public void reconstruct(float[] input, float[] output) {
+    await(enqueue(input, output));
+  }
+
+  /**
+   * Reconstructs {@code n} images (the tiles of one frame) and blocks until all are done: they
+   * join the queue together, so they fill batches of up to {@link #maxBatch()} with each other
+   * and with other callers' images.
+   */
+  public void reconstruct(float[][] inputs, float[][] outputs, int n) {
+    Request[] requests = new Request[n];
+    for (int i = 0; i < n; i++) {
+      requests[i] = enqueue(inputs[i], outputs[i]);
+    }
+    ModelFailureException failure = null;
+    for (Request r : requests) {
+      try {
+        await(r);
+      } catch (ModelFailureException e) {
+        // wait for the rest anyway: the worker writes into their arrays
+        failure = failure == null ? e : failure;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** The largest batch one session call runs. */
+  public int maxBatch() {
+    return maxBatch;
+  }
+
+  private Request enqueue(float[] input, float[] output) {
     if (closed) {
       throw new ModelFailureException("the model is closed", null);
     }
@@ -90,6 +123,10 @@ public final class DynamicBatcher implements AutoCloseable {
     if (!worker.isAlive()) {
       failPending();
     }
+    return r;
+  }
+
+  private void await(Request r) {
     boolean interrupted = false;
     while (!r.done) {
       LockSupport.parkNanos(this, 100_000_000L);

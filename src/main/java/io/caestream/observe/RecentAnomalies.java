@@ -7,35 +7,31 @@ import java.util.Deque;
 
 /**
  * The last few anomaly events with their images, for the live viewer; bounded in count and bytes.
- * Each item is {@code {"event":<score event>,"image":<base64 or null>,"modelWidth":W,"modelHeight":H}}:
- * the event's region is in model-input pixels (the image resized to W x H), so the viewer needs
- * W and H to draw the box on an image of another size. They are 0 until {@link #modelInput} is called.
+ * Each item is {@code {"event":<score event>,"image":<base64 or null>,"heatmap":<base64 PNG or
+ * null>,"width":W,"height":H}}: the event's regions are in the frame's pixels, W x H, so the
+ * viewer can place them even when the image itself is too large to be kept.
  */
 public final class RecentAnomalies {
   private static final int MAX_IMAGE_BYTES = 512 * 1024;
   private final int capacity;
   private final Deque<String> items = new ArrayDeque<>();
-  private volatile int modelWidth;
-  private volatile int modelHeight;
 
   public RecentAnomalies(int capacity) {
     this.capacity = capacity;
   }
 
-  /** The model's input size, which the events' regions are measured in. */
-  public void modelInput(int width, int height) {
-    this.modelWidth = width;
-    this.modelHeight = height;
-  }
-
-  public synchronized void add(byte[] eventJson, byte[] image) {
-    String img = image != null && image.length <= MAX_IMAGE_BYTES
-        ? "\"" + Base64.getEncoder().encodeToString(image) + "\"" : "null";
-    items.addFirst("{\"event\":" + new String(eventJson, StandardCharsets.UTF_8) + ",\"image\":" + img
-        + ",\"modelWidth\":" + modelWidth + ",\"modelHeight\":" + modelHeight + "}");
+  public synchronized void add(byte[] eventJson, byte[] image, int width, int height, byte[] heatmap) {
+    items.addFirst("{\"event\":" + new String(eventJson, StandardCharsets.UTF_8) + ",\"image\":"
+        + base64(image) + ",\"heatmap\":" + base64(heatmap) + ",\"width\":" + width + ",\"height\":"
+        + height + "}");
     while (items.size() > capacity) {
       items.removeLast();
     }
+  }
+
+  private static String base64(byte[] bytes) {
+    return bytes != null && bytes.length <= MAX_IMAGE_BYTES
+        ? "\"" + Base64.getEncoder().encodeToString(bytes) + "\"" : "null";
   }
 
   public synchronized String json() {

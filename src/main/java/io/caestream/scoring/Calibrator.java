@@ -44,8 +44,7 @@ public final class Calibrator {
     }
     PixelNormalization normalization = null;
     if (!normalizationImages.isEmpty()) {
-      normalization = PixelNormalization.estimate(rawMaps(scorer, normalizationImages),
-          scorer.inputSpec().width(), scorer.inputSpec().height());
+      normalization = estimate(scorer, normalizationImages, threads);
       scorer = scorer.withSettings(scorer.settings().withNormalization(normalization));
     }
     List<ParallelScoring.Outcome> outcomes = ParallelScoring.score(scorer, normalImages, threads, true, progress);
@@ -54,13 +53,9 @@ public final class Calibrator {
       throw new IllegalArgumentException("none of the " + normalImages.size() + " images could be decoded");
     }
     double[] scores = scored.stream().mapToDouble(o -> o.result().score()).toArray();
-    int pixels = scorer.inputSpec().pixels();
-    float[] all = new float[scored.size() * pixels];
-    for (int i = 0; i < scored.size(); i++) {
-      System.arraycopy(scored.get(i).map(), 0, all, i * pixels, pixels);
-    }
-    Arrays.sort(all);
-    double pixelThreshold = all[(int) Math.min(all.length - 1, Math.floor(PIXEL_QUANTILE * (all.length - 1)))];
+    float[] sample = pixelSample(scored);
+    Arrays.sort(sample);
+    double pixelThreshold = sample[(int) Math.min(sample.length - 1, Math.floor(PIXEL_QUANTILE * (sample.length - 1)))];
     ScoringSettings s = scorer.settings();
     return new Calibration(RankMetrics.quantile(scores, quantile), s.method().word(), quantile,
         pixelThreshold, s.smoothingSigma(), s.mapSigma(), RankMetrics.stats(scores), scored.size(), modelSha256,
@@ -68,19 +63,58 @@ public final class Calibrator {
         normalization == null ? null : normalizationImages.size());
   }
 
-  private static List<float[]> rawMaps(ImageScorer scorer, List<Path> files) {
-    List<float[]> maps = new ArrayList<>(files.size());
-    for (Path f : files) {
-      float[] map = new float[scorer.inputSpec().pixels()];
-      try {
-        scorer.rawErrorMap(Files.readAllBytes(f), map);
-        maps.add(map);
-      } catch (ImageRejectedException e) {
-        // An undecodable file among the normals is skipped, as in the threshold pass.
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+  /** Most map pixels the pixel quantile is taken over; more are sampled evenly (large frames). */
+  static final int MAX_PIXEL_SAMPLE = 1 << 23;
+
+  private static float[] pixelSample(List<ParallelScoring.Outcome> scored) {
+    long total = 0;
+    for (ParallelScoring.Outcome o : scored) {
+      total += o.map().values().length;
+    }
+    int step = (int) Math.max(1, (total + MAX_PIXEL_SAMPLE - 1) / MAX_PIXEL_SAMPLE);
+    float[] out = new float[(int) ((total + step - 1) / step)];
+    long i = 0;
+    int k = 0;
+    for (ParallelScoring.Outcome o : scored) {
+      for (float v : o.map().values()) {
+        if (i++ % step == 0 && k < out.length) {
+          out[k++] = v;
+        }
       }
     }
-    return maps;
+    return Arrays.copyOf(out, k);
+  }
+
+  private static PixelNormalization estimate(ImageScorer scorer, List<Path> files, int threads) {
+    PixelNormalization.Estimator e = new PixelNormalization.Estimator(scorer.inputSpec().width(),
+        scorer.inputSpec().height());
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+        Math.max(1, threads));
+    try {
+      List<java.util.concurrent.Future<?>> jobs = new ArrayList<>();
+      for (Path f : files) {
+        jobs.add(pool.submit(() -> {
+          try {
+            scorer.rawErrorMaps(Files.readAllBytes(f), e::add);
+          } catch (ImageRejectedException skipped) {
+            // An undecodable file among the normals is skipped, as in the threshold pass.
+          } catch (IOException io) {
+            throw new UncheckedIOException(io);
+          }
+          return null;
+        }));
+      }
+      for (var j : jobs) {
+        j.get();
+      }
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", ie);
+    } catch (java.util.concurrent.ExecutionException ee) {
+      throw ee.getCause() instanceof RuntimeException re ? re : new IllegalStateException(ee.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+    return e.result();
   }
 }

@@ -1,6 +1,8 @@
 package io.caestream.scoring;
 
 import io.caestream.image.ImageDecoder;
+import io.caestream.image.ImageHeader;
+import io.caestream.image.Resize;
 import io.caestream.image.ImageLimits;
 import io.caestream.image.ImageRejectedException;
 import io.caestream.image.InputSpec;
@@ -49,11 +51,7 @@ public final class Evaluator {
       positive[k] = images.get(kept.get(k)).anomalous();
     }
     boolean anyMask = images.stream().anyMatch(im -> im.mask().isPresent());
-    InputSpec spec = scorer.inputSpec();
-    ImageDecoder maskDecoder = new ImageDecoder(new InputSpec(1, spec.height(), spec.width()),
-        ImageLimits.DEFAULT);
-    Map<Integer, LabelledMap> labelled = anyMask ? labelledMaps(kept, images, outcomes, maskDecoder)
-        : Map.of();
+    Map<Integer, LabelledMap> labelled = anyMask ? labelledMaps(kept, images, outcomes) : Map.of();
     double threshold = scorer.settings().threshold();
     RankMetrics.AtThreshold at = RankMetrics.atThreshold(scores, positive, threshold);
     Map<String, DefectReport> perDefect = new LinkedHashMap<>();
@@ -93,19 +91,31 @@ public final class Evaluator {
    * defect images without a mask are left out of the pixel metrics.
    */
   private static Map<Integer, LabelledMap> labelledMaps(List<Integer> which, List<LabelledImage> images,
-      List<ParallelScoring.Outcome> outcomes, ImageDecoder maskDecoder) {
-    InputSpec spec = maskDecoder.spec();
+      List<ParallelScoring.Outcome> outcomes) {
     Map<Integer, LabelledMap> out = new LinkedHashMap<>();
-    float[] mask = new float[spec.pixels()];
     for (int i : which) {
       LabelledImage image = images.get(i);
       if (image.anomalous() && image.mask().isEmpty()) {
         continue;
       }
-      byte[] labels = new byte[spec.pixels()];
+      // Pixel metrics are taken at the image's own size, the frame's: a map of the resized image
+      // is scaled up to it, so resize and tile are judged on the same pixels.
+      AnomalyMap map = outcomes.get(i).map();
+      ImageHeader frame = outcomes.get(i).result().source();
+      int w = frame.width();
+      int h = frame.height();
+      float[] values = map.values();
+      if (map.width() != w || map.height() != h) {
+        values = new float[w * h];
+        Resize.resize(map.values(), map.width(), map.height(), 1, values, w, h,
+            new float[Resize.scratchSize(map.width(), map.height(), 1, w)]);
+      }
+      byte[] labels = new byte[w * h];
       if (image.mask().isPresent()) {
+        InputSpec spec = new InputSpec(1, h, w);
+        float[] mask = new float[spec.pixels()];
         try {
-          maskDecoder.decode(Files.readAllBytes(image.mask().get()), mask);
+          new ImageDecoder(spec, ImageLimits.DEFAULT).decode(Files.readAllBytes(image.mask().get()), mask);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         } catch (ImageRejectedException e) {
@@ -115,7 +125,7 @@ public final class Evaluator {
           labels[j] = (byte) (mask[j] > 0.5f ? 1 : 0);
         }
       }
-      out.put(i, new LabelledMap(outcomes.get(i).map(), labels, spec.width(), spec.height()));
+      out.put(i, new LabelledMap(values, labels, w, h));
     }
     return out;
   }

@@ -21,7 +21,12 @@ public final class ParallelScoring {
   private ParallelScoring() {}
 
   /** One file's outcome: a result, or the rejection. */
-  public record Outcome(Path file, ScoreResult result, ImageRejectedException rejection, float[] map) {
+  public record Outcome(Path file, ScoreResult result, ImageRejectedException rejection) {
+    /** The anomaly map, when it was kept. */
+    public AnomalyMap map() {
+      return result == null ? null : result.map();
+    }
+
     public boolean scored() {
       return result != null;
     }
@@ -68,11 +73,10 @@ public final class ParallelScoring {
 
   private static Outcome scoreOne(ImageScorer scorer, Path file, boolean keepMap) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
-    float[] map = keepMap ? new float[scorer.inputSpec().pixels()] : null;
     try {
-      return new Outcome(file, scorer.score(bytes, map), null, map);
+      return new Outcome(file, scorer.score(bytes, keepMap), null);
     } catch (ImageRejectedException e) {
-      return new Outcome(file, null, e, null);
+      return new Outcome(file, null, e);
     }
   }
 }

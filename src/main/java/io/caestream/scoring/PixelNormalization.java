@@ -48,34 +48,59 @@ public final class PixelNormalization {
 
   /** Mean and std per position over raw error maps of normal images (at least two). */
   public static PixelNormalization estimate(List<float[]> maps, int width, int height) {
-    if (maps.size() < 2) {
-      throw new IllegalArgumentException("per-pixel normalization needs at least 2 normal images");
+    Estimator e = new Estimator(width, height);
+    maps.forEach(e::add);
+    return e.result();
+  }
+
+  /** Running sums over raw error maps (one per model input: an image, or each tile of a frame). */
+  public static final class Estimator {
+    private final int width;
+    private final int height;
+    private final double[] sum;
+    private final double[] sq;
+    private long count;
+
+    public Estimator(int width, int height) {
+      this.width = width;
+      this.height = height;
+      this.sum = new double[width * height];
+      this.sq = new double[width * height];
     }
-    int n = width * height;
-    double[] sum = new double[n];
-    double[] sq = new double[n];
-    for (float[] m : maps) {
-      for (int i = 0; i < n; i++) {
-        sum[i] += m[i];
-        sq[i] += (double) m[i] * m[i];
+
+    public synchronized void add(float[] map) {
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] += map[i];
+        sq[i] += (double) map[i] * map[i];
       }
+      count++;
     }
-    float[] mean = new float[n];
-    float[] std = new float[n];
-    double stdSum = 0;
-    int k = maps.size();
-    for (int i = 0; i < n; i++) {
-      double mu = sum[i] / k;
-      double var = Math.max(0, (sq[i] - k * mu * mu) / (k - 1));
-      mean[i] = (float) mu;
-      std[i] = (float) Math.sqrt(var);
-      stdSum += std[i];
+
+    public synchronized long count() {
+      return count;
     }
-    float floor = (float) Math.max(1e-12, MIN_STD_SHARE * stdSum / n);
-    for (int i = 0; i < n; i++) {
-      std[i] = Math.max(std[i], floor);
+
+    public synchronized PixelNormalization result() {
+      if (count < 2) {
+        throw new IllegalArgumentException("per-pixel normalization needs at least 2 normal images");
+      }
+      int n = sum.length;
+      float[] mean = new float[n];
+      float[] std = new float[n];
+      double stdSum = 0;
+      for (int i = 0; i < n; i++) {
+        double mu = sum[i] / count;
+        double var = Math.max(0, (sq[i] - count * mu * mu) / (count - 1));
+        mean[i] = (float) mu;
+        std[i] = (float) Math.sqrt(var);
+        stdSum += std[i];
+      }
+      float floor = (float) Math.max(1e-12, MIN_STD_SHARE * stdSum / n);
+      for (int i = 0; i < n; i++) {
+        std[i] = Math.max(std[i], floor);
+      }
+      return new PixelNormalization(width, height, mean, std);
     }
-    return new PixelNormalization(width, height, mean, std);
   }
 
   public int width() {

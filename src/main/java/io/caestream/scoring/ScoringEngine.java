@@ -89,8 +89,9 @@ public final class ScoringEngine implements AutoCloseable {
           config.integer(CaeConfig.MODEL_BATCH_DELAY_MS), listener);
       try {
         ImageLimits limits = new ImageLimits(config.integer(CaeConfig.IMAGE_MAX_BYTES),
-            config.longValue(CaeConfig.IMAGE_MAX_PIXELS), config.bool(CaeConfig.IMAGE_RESIZE));
-        ImageScorer scorer = new ImageScorer(new ImageDecoder(model.inputSpec(), limits), batcher, settings);
+            config.longValue(CaeConfig.IMAGE_MAX_PIXELS), fitOf(config, model));
+        ImageScorer scorer = new ImageScorer(new ImageDecoder(model.inputSpec(), limits), batcher,
+            settings, new ImageScorer.Framing(config.integer(CaeConfig.IMAGE_TILE_OVERLAP), roiOf(config)));
         return new ScoringEngine(source, model, batcher, scorer, calibration);
       } catch (RuntimeException e) {
         batcher.close();
@@ -99,6 +100,40 @@ public final class ScoringEngine implements AutoCloseable {
     } catch (RuntimeException e) {
       model.close();
       throw e;
+    }
+  }
+
+  /** {@code image.fit} if set, else the model's {@code cae.image.fit}, else resize. */
+  static io.caestream.image.ImageFit fitOf(CaeConfig config, CaeModel model) {
+    String word = config.string(CaeConfig.IMAGE_FIT);
+    if (word.isEmpty()) {
+      String meta = model.metadata().properties().get(FIT_METADATA);
+      if (meta == null) {
+        return io.caestream.image.ImageFit.RESIZE;
+      }
+      try {
+        return io.caestream.image.ImageFit.of(meta);
+      } catch (IllegalArgumentException e) {
+        throw new ModelLoadException(model.metadata().name() + ": metadata " + FIT_METADATA + ": "
+            + e.getMessage(), e);
+      }
+    }
+    return io.caestream.image.ImageFit.of(word);
+  }
+
+  /** The model metadata key that sets the default {@code image.fit}. */
+  public static final String FIT_METADATA = "cae.image.fit";
+
+  private static RoiMask roiOf(CaeConfig config) {
+    String path = config.string(CaeConfig.IMAGE_ROI_MASK);
+    if (path.isEmpty()) {
+      return null;
+    }
+    try {
+      return RoiMask.read(java.nio.file.Files.readAllBytes(Path.of(path)));
+    } catch (java.io.IOException | io.caestream.image.ImageRejectedException | IllegalArgumentException e) {
+      throw new io.caestream.config.ConfigException(CaeConfig.IMAGE_ROI_MASK,
+          "cannot use " + path + " as a mask: " + e.getMessage());
     }
   }
 

@@ -10,6 +10,16 @@ public interface ScoringObserver {
 
   default void rejected(RejectReason reason) { }
 
-  /** An anomaly event was published: its JSON and the image it is about (for the live viewer). */
-  default void anomalyPublished(byte[] eventJson, byte[] image) { }
+  /**
+   * An anomaly event was published: its JSON, the image it is about (its frame is
+   * {@code width x height}, the space of the event's regions) and, when {@link #wantsHeatmaps()},
+   * its heatmap PNG (for the live viewer; else null).
+   */
+  default void anomalyPublished(byte[] eventJson, byte[] image, int width, int height,
+      byte[] heatmapPng) { }
+
+  /** Whether anomalyPublished should get heatmaps (they cost an anomaly map and a PNG each). */
+  default boolean wantsHeatmaps() {
+    return false;
+  }
 }

@@ -7,12 +7,31 @@ import io.caestream.scoring.Region;
 import io.caestream.scoring.ScoreResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.List;
 
-/** The score event of DESIGN.md, field for field; published as JSON. */
+/**
+ * The score event of DESIGN.md, field for field; published as JSON. Its parts are wire types of
+ * their own, so a rename inside {@code scoring} cannot change the JSON by accident.
+ */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record ScoreEvent(String imageId, String source, double score, double threshold,
-    boolean anomalous, double normalizedScore, Region region, Model model, long capturedAt,
-    long scoredAt, double latencyMs, Input input) {
+    boolean anomalous, double normalizedScore, Box region, List<Area> regions, Model model,
+    long capturedAt, long scoredAt, double latencyMs, Input input) {
+
+  /** The worst region: bounding box in frame pixels and share of the frame in percent. */
+  public record Box(int x, int y, int width, int height, double areaPct) {
+    static Box of(Region r) {
+      return r == null ? null : new Box(r.x(), r.y(), r.width(), r.height(), r.areaPct());
+    }
+  }
+
+  /** One of the regions over the pixel threshold, worst first, with its peak anomaly-map value. */
+  public record Area(int x, int y, int width, int height, double areaPct, double peak) {
+    static Area of(Region r) {
+      return new Area(r.x(), r.y(), r.width(), r.height(), r.areaPct(), r.peak());
+    }
+  }
 
   /** Which model scored it. */
   public record Model(String name, String version, String provider) {}
@@ -24,7 +43,8 @@ public record ScoreEvent(String imageId, String source, double score, double thr
   public static ScoreEvent of(String imageId, String source, ScoreResult r, Model model, long capturedAt,
       double latencyMs, Input input) {
     return new ScoreEvent(imageId, source, r.score(), r.threshold(), r.anomalous(), r.normalizedScore(),
-        r.region(), model, capturedAt, System.currentTimeMillis(), latencyMs, input);
+        Box.of(r.region()), r.regions().stream().map(Area::of).toList(), model, capturedAt,
+        System.currentTimeMillis(), latencyMs, input);
   }
 
   /** The longest record key (source id) accepted; longer ones are dead-lettered as bad-key. */
@@ -39,10 +59,12 @@ public record ScoreEvent(String imageId, String source, double score, double thr
   public static int maxBytes(ModelInfo model, String inputTopic) {
     String source = String.valueOf((char) 1).repeat(MAX_SOURCE_BYTES);
     String imageId = String.valueOf((char) 0xfffd).repeat(RecordHeaderCheck.MAX_ID);
-    Region region = new Region(Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE,
-        -Double.MIN_NORMAL);
     double d = -Double.MIN_NORMAL;
-    return new ScoreEvent(imageId, source, d, d, false, d, region, model.event(), Long.MIN_VALUE, Long.MIN_VALUE, d,
+    int i = Integer.MIN_VALUE;
+    List<Area> regions = Collections.nCopies(io.caestream.scoring.ImageScorer.MAX_REGIONS,
+        new Area(i, i, i, i, d, d));
+    return new ScoreEvent(imageId, source, d, d, false, d, new Box(i, i, i, i, d), regions,
+        model.event(), Long.MIN_VALUE, Long.MIN_VALUE, d,
         new Input(inputTopic, Integer.MIN_VALUE, Long.MIN_VALUE)).toJson().length;
   }
 

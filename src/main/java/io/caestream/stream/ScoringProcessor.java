@@ -2,6 +2,7 @@ package io.caestream.stream;
 
 import io.caestream.image.ImageRejectedException;
 import io.caestream.image.RejectReason;
+import io.caestream.scoring.Heatmaps;
 import io.caestream.scoring.ImageScorer;
 import io.caestream.scoring.ScoreResult;
 import io.caestream.scoring.ScoringObserver;
@@ -21,16 +22,22 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
   static final String TO_SCORES = "to-scores";
   static final String TO_ANOMALIES = "to-anomalies";
   static final String TO_DLQ = "to-dlq";
+  static final String TO_MAPS = "to-maps";
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScoringProcessor.class);
   private final ImageScorer scorer;
   private final int maxDeadLetterBytes;
   private final ScoringObserver observer;
   private final ModelInfo model;
+  private final boolean mapsTopic;
+  private final ImageScorer.KeepMap keep;
   private ProcessorContext<byte[], byte[]> context;
 
   ScoringProcessor(ImageScorer scorer, ScoringObserver observer, ModelInfo model,
-      int maxDeadLetterBytes) {
+      int maxDeadLetterBytes, boolean mapsTopic) {
+    this.mapsTopic = mapsTopic;
+    this.keep = mapsTopic || observer.wantsHeatmaps() ? ImageScorer.KeepMap.ANOMALOUS
+        : ImageScorer.KeepMap.NEVER;
     this.maxDeadLetterBytes = maxDeadLetterBytes;
     this.scorer = scorer;
     this.observer = observer;
@@ -43,9 +50,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
   }
 
   /** The viewer is a nicety: it must never fail a record whose results are already forwarded. */
-  private void publishToViewer(byte[] eventJson, byte[] image) {
+  private void publishToViewer(byte[] eventJson, byte[] image, ScoreResult result, byte[] heatmap) {
     try {
-      observer.anomalyPublished(eventJson, image);
+      observer.anomalyPublished(eventJson, image, result.source().width(), result.source().height(),
+          observer.wantsHeatmaps() ? heatmap : null);
     } catch (RuntimeException e) {
       LOG.warn("live viewer update failed: {}", e.toString());
     }
@@ -68,20 +76,28 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             + record.key().length + " bytes, more than " + ScoreEvent.MAX_SOURCE_BYTES);
       }
       String imageId = RecordHeaderCheck.imageId(record.headers());
-      ScoreResult result = scorer.score(record.value());
+      ScoreResult result = scorer.score(record.value(), keep);
       long end = System.nanoTime();
       ScoreEvent event = ScoreEvent.of(imageId != null ? imageId : topic + "-" + partition + "-" + offset,
           new String(record.key(), StandardCharsets.UTF_8), result, model.event(), record.timestamp(),
           (end - start) / 1e6, new ScoreEvent.Input(topic, partition, offset));
       Record<byte[], byte[]> out = record.withValue(event.toJson())
           .withHeaders(new org.apache.kafka.common.header.internals.RecordHeaders());
+      byte[] heatmap = result.map() == null ? null
+          : Heatmaps.greyPng(result.map(), scorer.settings().pixelThreshold());
       // Everything that can fail runs before the first forward: a failure then leaves no partial
       // output, and the error handler's dead letter is this record's one and only result.
       observer.scored(result, System.nanoTime() - start);
       context.forward(out, TO_SCORES);
       if (result.anomalous()) {
         context.forward(out, TO_ANOMALIES);
-        publishToViewer(out.value(), record.value());
+        if (mapsTopic && heatmap != null) {
+          var headers = new org.apache.kafka.common.header.internals.RecordHeaders()
+              .add("image-id", event.imageId().getBytes(StandardCharsets.UTF_8))
+              .add("content-type", "image/png".getBytes(StandardCharsets.UTF_8));
+          context.forward(out.withValue(heatmap).withHeaders(headers), TO_MAPS);
+        }
+        publishToViewer(out.value(), record.value(), result, heatmap);
       }
     } catch (ImageRejectedException e) {
       DeadLetter d = DeadLetter.of(record.key(), record.value(), record.headers(), e.reason().word(),

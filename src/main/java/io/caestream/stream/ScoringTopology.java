@@ -32,10 +32,14 @@ public final class ScoringTopology {
     ByteArrayDeserializer d = new ByteArrayDeserializer();
     ByteArraySerializer s = new ByteArraySerializer();
     t.addSource(SOURCE, d, d, topics.input());
-    t.addProcessor(PROCESSOR, () -> new ScoringProcessor(scorer, observer, model, maxDeadLetterBytes), SOURCE);
+    t.addProcessor(PROCESSOR, () -> new ScoringProcessor(scorer, observer, model, maxDeadLetterBytes,
+        topics.mapsEnabled()), SOURCE);
     t.addSink(ScoringProcessor.TO_SCORES, topics.scores(), s, s, PROCESSOR);
     t.addSink(ScoringProcessor.TO_ANOMALIES, topics.anomalies(), s, s, PROCESSOR);
     t.addSink(ScoringProcessor.TO_DLQ, topics.deadLetters(), s, s, PROCESSOR);
+    if (topics.mapsEnabled()) {
+      t.addSink(ScoringProcessor.TO_MAPS, topics.maps(), s, s, PROCESSOR);
+    }
     return t;
   }
 }

@@ -1,16 +1,32 @@
 package io.caestream.stream;
 
 import io.caestream.config.CaeConfig;
+import java.util.ArrayList;
 import java.util.List;
 
-/** The four topics of the product. */
-public record Topics(String input, String scores, String anomalies, String deadLetters) {
+/**
+ * The topics of the product; {@code maps} (heatmap PNGs of anomalous images) is empty when
+ * {@code maps.topic} is off.
+ */
+public record Topics(String input, String scores, String anomalies, String deadLetters, String maps) {
+  public Topics(String input, String scores, String anomalies, String deadLetters) {
+    this(input, scores, anomalies, deadLetters, "");
+  }
+
   public static Topics from(CaeConfig c) {
     return new Topics(c.string(CaeConfig.INPUT_TOPIC), c.string(CaeConfig.SCORES_TOPIC),
-        c.string(CaeConfig.ANOMALIES_TOPIC), c.string(CaeConfig.DLQ_TOPIC));
+        c.string(CaeConfig.ANOMALIES_TOPIC), c.string(CaeConfig.DLQ_TOPIC), c.string(CaeConfig.MAPS_TOPIC));
+  }
+
+  public boolean mapsEnabled() {
+    return !maps.isEmpty();
   }
 
   public List<String> all() {
-    return List.of(input, scores, anomalies, deadLetters);
+    List<String> out = new ArrayList<>(List.of(input, scores, anomalies, deadLetters));
+    if (mapsEnabled()) {
+      out.add(maps);
+    }
+    return List.copyOf(out);
   }
 }

@@ -121,7 +121,7 @@ class ImageDecoderTest {
 
   @Test
   void everyLimitHasItsOwnReason() {
-    ImageDecoder strict = new ImageDecoder(GREY16, new ImageLimits(65536, 1024, false));
+    ImageDecoder strict = new ImageDecoder(GREY16, new ImageLimits(65536, 1024, ImageFit.REJECT));
     byte[] png = TestImages.greyPng(16, 16);
     byte[] big = TestImages.greyPng(64, 64);
     byte[] bomb = png.clone();
@@ -143,7 +143,7 @@ class ImageDecoderTest {
     seen.add(reject(strict, oversized, RejectReason.TOO_LARGE));
     seen.add(reject(strict, bomb, RejectReason.TOO_MANY_PIXELS));
     seen.add(reject(strict, big, RejectReason.TOO_MANY_PIXELS));
-    seen.add(reject(new ImageDecoder(GREY16, new ImageLimits(1 << 20, 1 << 20, false)), big, RejectReason.BAD_DIMENSIONS));
+    seen.add(reject(new ImageDecoder(GREY16, new ImageLimits(1 << 20, 1 << 20, ImageFit.REJECT)), big, RejectReason.BAD_DIMENSIONS));
     seen.add(reject(strict, truncated, RejectReason.TRUNCATED));
     seen.add(reject(strict, truncatedJpeg, RejectReason.TRUNCATED));
     seen.add(reject(strict, corrupt, RejectReason.CORRUPT));

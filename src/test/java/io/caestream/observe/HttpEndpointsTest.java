@@ -185,15 +185,15 @@ class HttpEndpointsTest {
     assertThat(json.readTree(empty.body()).isArray()).isTrue();
     assertThat(json.readTree(empty.body())).isEmpty();
 
-    recent.modelInput(64, 48);
     recent.add("{\"imageId\":\"i1\",\"score\":0.5,\"region\":{\"x\":1,\"y\":2,\"width\":3,\"height\":4,\"areaPct\":0.1}}"
-        .getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3});
+        .getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3}, 64, 48, new byte[] {4, 5});
     JsonNode items = json.readTree(get("/api/anomalies").body());
     assertThat(items).hasSize(1);
     assertThat(items.get(0).path("event").path("imageId").asText()).isEqualTo("i1");
     assertThat(items.get(0).path("image").asText()).isEqualTo("AQID");
-    assertThat(items.get(0).path("modelWidth").asInt()).isEqualTo(64);
-    assertThat(items.get(0).path("modelHeight").asInt()).isEqualTo(48);
+    assertThat(items.get(0).path("heatmap").asText()).isEqualTo("BAU=");
+    assertThat(items.get(0).path("width").asInt()).isEqualTo(64);
+    assertThat(items.get(0).path("height").asInt()).isEqualTo(48);
   }
 
   @Test

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The live anomaly viewer ({@code /}) rendered by a real headless Chromium against a running
  * scorer that has published anomalies. The camera images are 128x128 and the bundled model's input
- * is 64x64, so the region (in model-input pixels) must be scaled by the model size, not the image
- * size, for the box to land on the defect.
+ * is 64x64: regions arrive in the frame's pixels, so the boxes are placed in % of the frame, and
+ * each card overlays the image's heatmap, which a checkbox hides and a slider fades.
  */
 class ViewerIntegrationTest {
   static final int IMAGES = 60;
@@ -43,7 +43,7 @@ class ViewerIntegrationTest {
 
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
-  void viewerShowsAnomalyCardsWithTheRegionBoxScaledFromModelPixels(@TempDir Path tmp) throws Exception {
+  void viewerShowsAnomalyCardsWithRegionBoxesInFramePixelsAndHeatmaps(@TempDir Path tmp) throws Exception {
     Path chromium = ExternalTool.require("chromium");
     try (RunningScorer scorer = RunningScorer.start(Map.of(CaeConfig.HTTP_VIEWER_ENABLED, "true"))) {
       scorer.awaitReady(Duration.ofSeconds(60));
@@ -55,11 +55,14 @@ class ViewerIntegrationTest {
       JsonNode items = json.readTree(scorer.get("/api/anomalies").body());
       assertThat(items).as("anomalies among %d images, half of them defective", IMAGES).isNotEmpty();
       JsonNode first = items.get(0);
-      assertThat(first.path("modelWidth").asInt()).isEqualTo(modelSize);
-      assertThat(first.path("modelHeight").asInt()).isEqualTo(scorer.app.engine().scorer().inputSpec().height());
+      assertThat(first.path("width").asInt()).isEqualTo(IMAGE_SIZE);
+      assertThat(first.path("height").asInt()).isEqualTo(IMAGE_SIZE);
       assertThat(pngWidth(Base64.getDecoder().decode(first.path("image").asText()))).isEqualTo(IMAGE_SIZE);
       for (JsonNode item : items) {
         assertThat(item.path("event").path("region").isObject()).as("anomaly event has a region: %s", item.path("event")).isTrue();
+        assertThat(item.path("event").path("regions").size()).isBetween(1, 5);
+        assertThat(pngWidth(Base64.getDecoder().decode(item.path("heatmap").asText())))
+            .as("heatmap of the resized image: the model input's size").isEqualTo(modelSize);
       }
 
       String dom = dumpDom(chromium, tmp, scorer.url("/"));
@@ -73,9 +76,10 @@ class ViewerIntegrationTest {
       double score0 = first.path("event").path("score").asDouble();
       assertThat(shownScore).isCloseTo(score0, within(score0 * 0.006));
       assertThat(card).contains("threshold").contains(first.path("event").path("source").asText())
-          .contains(first.path("event").path("imageId").asText()).contains("<img");
+          .contains(first.path("event").path("imageId").asText()).contains("<img")
+          .contains("class=\"heat\"");
 
-      // Every card's box is its region, in % of the model input (= % of the stretched image).
+      // Every card's first box is its worst region, in % of the frame.
       for (int i = 0; i < cards.size(); i++) {
         JsonNode item = items.get(i);
         JsonNode region = item.path("event").path("region");
@@ -88,8 +92,8 @@ class ViewerIntegrationTest {
         while (m.find()) {
           style.put(m.group(1), Double.parseDouble(m.group(2)));
         }
-        double w = item.path("modelWidth").asDouble();
-        double h = item.path("modelHeight").asDouble();
+        double w = item.path("width").asDouble();
+        double h = item.path("height").asDouble();
         assertThat(style).as("box style %s", box.group(1)).containsOnlyKeys("left", "top", "width", "height");
         assertThat(style.get("left")).as("left of %s", region).isCloseTo(100 * region.path("x").asDouble() / w, within(0.01));
         assertThat(style.get("top")).as("top of %s", region).isCloseTo(100 * region.path("y").asDouble() / h, within(0.01));
@@ -110,14 +114,13 @@ class ViewerIntegrationTest {
   void eventTextIsShownAsTextNotMarkup(@TempDir Path tmp) throws Exception {
     Path chromium = ExternalTool.require("chromium");
     RecentAnomalies recent = new RecentAnomalies(4);
-    recent.modelInput(64, 64);
     var event = json.createObjectNode()
         .put("imageId", "<b class=\"injected\">id</b>")
         .put("source", "<img class=\"injected\" src=x onerror=\"document.body.className='pwned'\">")
         .put("score", 0.0421).put("threshold", 0.0101).put("anomalous", true);
     event.putObject("region").put("x", 16).put("y", 32).put("width", 8).put("height", 4).put("areaPct", 0.8);
     byte[] png = new io.caestream.dataset.GreyImage(100, 50, new float[100 * 50]).toPng();
-    recent.add(json.writeValueAsBytes(event), png);
+    recent.add(json.writeValueAsBytes(event), png, 100, 50, null);
     Health up = new Health() {
       @Override
       public boolean live() {
@@ -146,10 +149,70 @@ class ViewerIntegrationTest {
       assertThat(cards.get(0)).contains("&lt;b class=\"injected\"&gt;id&lt;/b&gt;").contains("score 0.0421");
       Matcher box = BOX.matcher(cards.get(0));
       assertThat(box.find()).isTrue();
-      // 64x64 model input, 100x50 image: the box is placed in % of the model input.
-      assertThat(box.group(1)).contains("left: 25%").contains("top: 50%").contains("width: 12.5%")
-          .contains("height: 6.25%");
+      // A 100x50 frame: the box is placed in % of the frame.
+      assertThat(box.group(1)).contains("left: 16%").contains("top: 64%").contains("width: 8%")
+          .contains("height: 8%");
     }
+  }
+
+  /**
+   * The heatmap overlay is there, the checkbox hides and shows it, the slider sets its opacity:
+   * clicked and dragged in a real Chromium over the DevTools protocol, read back as the browser
+   * computed it.
+   */
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void heatmapOverlayTogglesAndFades(@TempDir Path tmp) throws Exception {
+    Path chromium = ExternalTool.require("chromium");
+    RecentAnomalies recent = new RecentAnomalies(4);
+    var event = json.createObjectNode().put("imageId", "frame-1").put("source", "line-1/cam-1")
+        .put("score", 9.5).put("threshold", 6.3).put("anomalous", true);
+    event.putObject("region").put("x", 40).put("y", 20).put("width", 10).put("height", 8).put("areaPct", 0.5);
+    event.putArray("regions").addObject().put("x", 40).put("y", 20).put("width", 10).put("height", 8)
+        .put("areaPct", 0.5).put("peak", 12.0);
+    byte[] image = new io.caestream.dataset.GreyImage(128, 64, new float[128 * 64]).toPng();
+    float[] hot = new float[32 * 16];
+    hot[5 * 32 + 10] = 1f;
+    byte[] heatmap = new io.caestream.dataset.GreyImage(32, 16, hot).toPng();
+    recent.add(json.writeValueAsBytes(event), image, 128, 64, heatmap);
+    var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    try (HttpEndpoints http = new HttpEndpoints("127.0.0.1", 0, registry, alwaysUp(), recent, HttpAccess.OPEN);
+        HeadlessChromium page = HeadlessChromium.open(chromium, tmp.resolve("profile"),
+            "http://127.0.0.1:" + http.port() + "/")) {
+      page.await("document.querySelector('.card img.heat')", Duration.ofSeconds(30));
+      String display = "getComputedStyle(document.querySelector('img.heat')).display";
+      assertThat(page.eval("document.querySelector('img.heat').src.startsWith('data:image/png;base64,')")
+          .asBoolean()).isTrue();
+      assertThat(page.eval(display).asText()).as("overlay shown by default").isNotEqualTo("none");
+      page.eval("document.getElementById('heat').click()");
+      assertThat(page.eval(display).asText()).as("unticked: overlay hidden").isEqualTo("none");
+      page.eval("document.getElementById('heat').click()");
+      assertThat(page.eval(display).asText()).as("ticked again: overlay back").isNotEqualTo("none");
+      page.eval("(() => { const s = document.getElementById('opacity'); s.value = 20;"
+          + " s.dispatchEvent(new Event('input')); })()");
+      assertThat(page.eval("getComputedStyle(document.querySelector('img.heat')).opacity").asDouble())
+          .isCloseTo(0.2, within(1e-6));
+    }
+  }
+
+  private static Health alwaysUp() {
+    return new Health() {
+      @Override
+      public boolean live() {
+        return true;
+      }
+
+      @Override
+      public boolean ready() {
+        return true;
+      }
+
+      @Override
+      public Map<String, Object> details() {
+        return Map.of();
+      }
+    };
   }
 
   /** Renders the page in headless Chromium, letting its scripts run (fetch, render) first. */

@@ -79,7 +79,7 @@ class BadInputIntegrationTest {
       config.put(CaeConfig.HTTP_HOST, "127.0.0.1");
       config.put(CaeConfig.HTTP_PORT, "0");
       config.put(CaeConfig.IMAGE_MAX_BYTES, Integer.toString(MAX_BYTES));
-      config.put(CaeConfig.IMAGE_RESIZE, "false");
+      config.put(CaeConfig.IMAGE_FIT, "reject");
       List<BadRecords.Case> cases = BadRecords.all(SIZE, MAX_BYTES);
       List<BadRecords.Case> bad = cases.stream().filter(c -> !c.expected().equals(BadRecords.SCORED)).toList();
 

@@ -28,7 +28,7 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 /**
  * Input records that must not be scored, each with the dead-letter reason it must get, and image
  * variants that look unusual but are supported (they must be scored, not dead-lettered). Built for
- * a 64x64 grey model with {@code image.resize=false}.
+ * a 64x64 grey model with {@code image.fit=reject}.
  */
 final class BadRecords {
   /** Outcome word for records that must be scored. */

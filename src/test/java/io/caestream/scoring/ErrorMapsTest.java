@@ -46,8 +46,10 @@ class ErrorMapsTest {
     map[3 * w + 6] = 0.9f;
     map[8 * w + 17] = 0.4f;
     Region r = RegionFinder.find(map, w, h, 0.3f, new int[w * h], new boolean[w * h]);
-    assertThat(r).isEqualTo(new Region(5, 2, 4, 3, 6.0));
+    assertThat(r).isEqualTo(new Region(5, 2, 4, 3, 6.0, 0.9f));
+    assertThat(RegionFinder.findAll(map, w, h, 0.3f, 5, new int[w * h], new boolean[w * h]))
+        .as("both blobs, worst first").extracting(Region::peak).containsExactly((double) 0.9f, (double) 0.4f);
     Region quiet = RegionFinder.find(map, w, h, 0.95f, new int[w * h], new boolean[w * h]);
-    assertThat(quiet).isEqualTo(new Region(6, 3, 1, 1, 0.5));
+    assertThat(quiet).isEqualTo(new Region(6, 3, 1, 1, 0.5, 0.9f));
   }
 }

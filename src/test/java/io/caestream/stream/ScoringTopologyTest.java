@@ -194,8 +194,10 @@ class ScoringTopologyTest {
     byte[] event = scores.readRecord().value();
     assertThat(new ObjectMapper().readTree(event).get("source").asText()).hasSize(ScoreEvent.MAX_SOURCE_BYTES);
     int bound = ScoreEvent.maxBytes(ModelInfo.of(engine), topics.input());
+    // A normal image has no region and no regions: the bound also holds the worst box and
+    // MAX_REGIONS worst areas (about 900 bytes) for an anomalous one.
     assertThat(event.length).as("worst event vs the bound %s", bound).isLessThanOrEqualTo(bound)
-        .isGreaterThan(bound - 200);
+        .isGreaterThan(bound - 1100);
   }
 
   private static String header(TestRecord<byte[], byte[]> r, String key) {
