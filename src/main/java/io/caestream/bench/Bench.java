@@ -1,8 +1,8 @@
 package io.caestream.bench;
 
-import io.caestream.app.Demo;
 import io.caestream.app.LatencyReservoir;
 import io.caestream.config.CaeConfig;
+import io.caestream.dataset.GreyImage;
 import io.caestream.dataset.SyntheticSurfaces;
 import io.caestream.image.InputSpec;
 import io.caestream.model.BatchListener;
@@ -21,15 +21,35 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Measures the product against its ceiling on one model and one set of generated images:
- * raw {@code session.run} on a ready tensor, the full scoring path (bytes to event JSON, batched
- * across caller threads as stream threads do), and end to end through a real in-process broker
- * with exactly_once_v2.
+ * Measures the product against its ceilings on one model and one set of generated images, all in
+ * one run so that the ratios are fair on a noisy machine: raw {@code session.run} on a ready
+ * tensor; the full scoring path (bytes to event JSON, batched across caller threads as stream
+ * threads do); Kafka alone (a pass-through topology with the same guarantee, threads and broker);
+ * end to end through {@code serve}, as a ratio to raw and to the additive bound
+ * {@code 1 / (1/kafka + 1/scoring path)}; and capture-to-visible latency at fixed input rates.
+ * With a frame size, images are frames scored tile by tile, and raw runs the same tiles in the
+ * same batches.
  */
 public final class Bench {
-  /** What to run. */
-  public record Options(CaeConfig config, List<Integer> batches, double seconds, int images,
-      boolean endToEnd, long e2eImages) {}
+  /** A frame size for tiled scoring ({@code --frame WxH}). */
+  public record FrameSize(int width, int height) {
+    public static FrameSize parse(String text) {
+      String[] wh = text.toLowerCase(java.util.Locale.ROOT).split("x");
+      if (wh.length != 2) {
+        throw new IllegalArgumentException("expected WIDTHxHEIGHT, e.g. 1024x1024: " + text);
+      }
+      return new FrameSize(Integer.parseInt(wh[0].trim()), Integer.parseInt(wh[1].trim()));
+    }
+  }
+
+  /**
+   * What to run. {@code frame} null = images at the model's size; {@code streamThreads} the
+   * thread counts of the Kafka stages (none = skip them); {@code latencyRates} empty = half of the
+   * end-to-end rate at the first thread count, null = no latency rows.
+   */
+  public record Options(CaeConfig config, List<Integer> batches, double seconds, int images, FrameSize frame,
+      List<Integer> streamThreads, long kafkaImages, String bootstrap, List<Double> latencyRates,
+      double latencySeconds) {}
 
   private final Options options;
   private final PrintStream log;
@@ -42,33 +62,81 @@ public final class Bench {
   public List<BenchRow> run() throws Exception {
     List<BenchRow> rows = new ArrayList<>();
     int maxBatch = options.batches().stream().mapToInt(Integer::intValue).max().orElse(1);
-    CaeConfig config = options.config().with(Map.of(CaeConfig.MODEL_BATCH_MAX, Integer.toString(maxBatch)));
+    Map<String, String> overrides = new java.util.LinkedHashMap<>();
+    overrides.put(CaeConfig.MODEL_BATCH_MAX, Integer.toString(maxBatch));
+    if (options.frame() != null) {
+      overrides.put(CaeConfig.IMAGE_FIT, "tile");
+    }
+    CaeConfig config = options.config().with(overrides);
     try (ScoringEngine engine = ScoringEngine.open(config, BatchListener.NONE)) {
       log.printf("  model %s %s, ONNX Runtime intra-op threads %d%n", engine.model().metadata().name(),
           engine.model().inputSpec(), engine.model().intraOpThreads());
       InputSpec spec = engine.scorer().inputSpec();
-      List<byte[]> encoded = images(spec, options.images());
-      float[][] decoded = decode(engine.scorer(), encoded);
+      List<byte[]> encoded = options.frame() == null ? images(spec, options.images())
+          : frames(options.frame(), spec, options.images());
+      int tiles = options.frame() == null ? 1
+          : engine.scorer().tilesPerFrame(options.frame().width(), options.frame().height());
+      if (options.frame() != null) {
+        log.printf("  frames %dx%d: %d tiles of %dx%d each%n", options.frame().width(), options.frame().height(),
+            tiles, spec.width(), spec.height());
+      }
+      float[][] decoded = decodeTiles(spec, options.images());
       for (int batch : options.batches()) {
-        BenchRow raw = raw(engine, decoded, batch);
+        BenchRow raw = raw(engine, decoded, batch, tiles);
         rows.add(raw);
         log.printf("  raw          batch %3d  %9.1f img/s%n", batch, raw.imagesPerSec());
-        BenchRow path = scoringPath(engine, encoded, batch, raw.imagesPerSec());
+        BenchRow path = scoringPath(engine, encoded, batch, raw, tiles);
         rows.add(path);
         log.printf("  scoring path batch %3d  %9.1f img/s  (%.2fx raw)%n", batch, path.imagesPerSec(), path.ratioToRaw());
       }
-      if (options.endToEnd()) {
-        for (int batch : options.batches()) {
-          double rawRate = rows.stream().filter(r -> r.stage().equals("raw") && r.batch() == batch)
-              .findFirst().orElseThrow().imagesPerSec();
-          BenchRow e2e = endToEnd(batch, rawRate, engine.model().metadata().input().width());
-          rows.add(e2e);
-          log.printf("  end to end   batch %3d  %9.1f img/s  (%.2fx raw)  p99 %.1f ms%n", batch,
-              e2e.imagesPerSec(), e2e.ratioToRaw(), e2e.p99Ms());
-        }
+      if (!options.streamThreads().isEmpty()) {
+        kafkaStages(config, encoded, rows, tiles);
       }
     }
     return rows;
+  }
+
+  private void kafkaStages(CaeConfig config, List<byte[]> encoded, List<BenchRow> rows, int tiles) throws Exception {
+    BenchRow bestPath = rows.stream().filter(r -> r.stage().equals("scoring-path"))
+        .max(java.util.Comparator.comparingDouble(BenchRow::imagesPerSec)).orElseThrow();
+    BenchRow bestRaw = rows.stream().filter(r -> r.stage().equals("raw"))
+        .max(java.util.Comparator.comparingDouble(BenchRow::imagesPerSec)).orElseThrow();
+    int partitions = config.integer(CaeConfig.TOPICS_PARTITIONS);
+    long bytes = Math.max(1, encoded.stream().mapToLong(b -> b.length).sum() / encoded.size());
+    // Large frames: keep what is produced in advance to about 512 MB.
+    long n = Math.max(100, Math.min(options.kafkaImages(), (512L << 20) / bytes));
+    // serve as the scoring path was measured at its best: the same batch limit.
+    config = config.with(Map.of(CaeConfig.MODEL_BATCH_MAX, Integer.toString(bestPath.batch())));
+    try (KafkaStages kafka = KafkaStages.open(options.bootstrap(), log)) {
+      log.printf("  producing %d images (%d bytes each on average) in advance ...%n", n, bytes);
+      String input = kafka.produce(encoded, n, partitions);
+      Double firstE2e = null;
+      for (int threads : options.streamThreads()) {
+        KafkaStages.Throughput pass = kafka.passThrough(config, input, threads, n);
+        rows.add(BenchRow.throughput("kafka", bestPath.batch(), threads, pass.imagesPerSec(), tiles,
+            null, null, pass.images(), pass.seconds()));
+        log.printf("  kafka        threads %2d %9.1f img/s%n", threads, pass.imagesPerSec());
+        KafkaStages.Throughput e2e = kafka.serve(config, input, threads, n);
+        double bound = 1 / (1 / pass.imagesPerSec() + 1 / bestPath.imagesPerSec());
+        rows.add(BenchRow.throughput("end-to-end", bestPath.batch(), threads, e2e.imagesPerSec(), tiles,
+            e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, e2e.images(), e2e.seconds()));
+        log.printf("  end to end   threads %2d %9.1f img/s  (%.2fx raw, %.2fx the bound %.0f)%n", threads,
+            e2e.imagesPerSec(), e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, bound);
+        firstE2e = firstE2e == null ? e2e.imagesPerSec() : firstE2e;
+      }
+      if (options.latencyRates() == null) {
+        return;
+      }
+      List<Double> rates = options.latencyRates().isEmpty() ? List.of(Math.floor(firstE2e / 2))
+          : options.latencyRates();
+      int threads = options.streamThreads().get(0);
+      for (double rate : rates) {
+        KafkaStages.Latency l = kafka.latency(config, encoded, threads, rate, options.latencySeconds());
+        rows.add(BenchRow.latency(bestPath.batch(), threads, l));
+        log.printf("  latency      threads %2d %7.0f img/s in: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+            threads, rate, l.p50Ms(), l.p99Ms(), l.maxMs());
+      }
+    }
   }
 
   /** Normal and defective synthetic surfaces at the model's size, encoded as grey PNGs. */
@@ -81,39 +149,66 @@ public final class Bench {
     return out;
   }
 
-  private static float[][] decode(ImageScorer scorer, List<byte[]> encoded) throws Exception {
+  /** Frames of the surfaces, with defects scaled to the frame (a few per cent of them). */
+  static List<byte[]> frames(FrameSize frame, InputSpec spec, int n) {
+    int side = Math.max(frame.width(), frame.height());
+    SyntheticSurfaces gen = new SyntheticSurfaces(side, Math.max(8, side / 32), 2024,
+        List.of(SyntheticSurfaces.Surface.values()));
+    return java.util.stream.IntStream.range(0, Math.min(n, 16)).parallel().mapToObj(i -> {
+      GreyImage full = gen.streamSample(i, 0.05).image();
+      GreyImage cut = new GreyImage(frame.width(), frame.height());
+      for (int y = 0; y < frame.height(); y++) {
+        for (int x = 0; x < frame.width(); x++) {
+          cut.set(x, y, full.get(x, y));
+        }
+      }
+      return cut.toPng();
+    }).toList();
+  }
+
+  /** Model inputs for the raw stage (at the model's size: raw is about the tensor, not the image). */
+  private static float[][] decodeTiles(InputSpec spec, int n) throws Exception {
+    List<byte[]> encoded = images(spec, Math.min(n, 256));
     float[][] out = new float[encoded.size()][];
-    var decoder = new io.caestream.image.ImageDecoder(scorer.inputSpec(), io.caestream.image.ImageLimits.DEFAULT);
+    var decoder = new io.caestream.image.ImageDecoder(spec, io.caestream.image.ImageLimits.DEFAULT);
     for (int i = 0; i < out.length; i++) {
-      out[i] = new float[scorer.inputSpec().size()];
+      out[i] = new float[spec.size()];
       decoder.decode(encoded.get(i), out[i]);
     }
     return out;
   }
 
-  /** The ceiling: session.run on tensors already in the direct input buffer. */
-  private BenchRow raw(ScoringEngine engine, float[][] decoded, int batch) {
+  /**
+   * The ceiling: session.run on tensors already in the direct input buffer. With frames, each
+   * frame's tiles run as the scorer runs them: full batches, then the rest.
+   */
+  private BenchRow raw(ScoringEngine engine, float[][] decoded, int batch, int tiles) {
     int size = engine.scorer().inputSpec().size();
+    int[] calls = new int[(tiles + batch - 1) / batch];
+    java.util.Arrays.fill(calls, batch);
+    calls[calls.length - 1] = tiles - (calls.length - 1) * batch;
     try (ModelRunner runner = engine.model().newRunner(batch)) {
       for (int i = 0; i < batch; i++) {
         runner.input().put(i * size, decoded[i % decoded.length], 0, size);
       }
       LatencyReservoir lat = new LatencyReservoir(1 << 16);
       runFor(Math.min(1.0, options.seconds() / 3), () -> runner.run(batch));
-      long runs = 0;
+      long frames = 0;
       long start = System.nanoTime();
       long end = start + (long) (options.seconds() * 1e9);
       long now = start;
       while (now < end) {
-        runner.run(batch);
+        for (int c : calls) {
+          runner.run(c);
+        }
         long t = System.nanoTime();
         lat.add(t - now);
         now = t;
-        runs++;
+        frames++;
       }
       double secs = (now - start) / 1e9;
-      double rate = runs * batch / secs;
-      return new BenchRow("raw", batch, rate, 1.0, lat.quantileMs(0.5), lat.quantileMs(0.99), runs * batch, secs);
+      return BenchRow.throughput("raw", batch, 0, frames / secs, tiles, 1.0, null, frames,
+          secs).withLatency(lat.quantileMs(0.5), lat.quantileMs(0.99));
     }
   }
 
@@ -123,7 +218,7 @@ public final class Bench {
    * the batch size, so that a full batch is waiting while the previous one runs (in the stream:
    * {@code num.stream.threads = 2 x model.batch.max}).
    */
-  private BenchRow scoringPath(ScoringEngine engine, List<byte[]> encoded, int batch, double rawRate)
+  private BenchRow scoringPath(ScoringEngine engine, List<byte[]> encoded, int batch, BenchRow raw, int tiles)
       throws InterruptedException {
     ImageScorer scorer = engine.scorer();
     ModelInfo info = ModelInfo.of(engine);
@@ -132,7 +227,8 @@ public final class Bench {
     AtomicLong done = new AtomicLong();
     AtomicLong jsonBytes = new AtomicLong();
     LatencyReservoir lat = new LatencyReservoir(1 << 16);
-    int callers = 2 * batch;
+    // A frame fills batches with its own tiles: two callers, so one decodes while the other's tiles run.
+    int callers = tiles > 1 ? 2 : 2 * batch;
     CountDownLatch finished = new CountDownLatch(callers);
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < callers; t++) {
@@ -172,26 +268,8 @@ public final class Bench {
     stop.set(true);
     finished.await();
     double rate = done.get() / secs;
-    return new BenchRow("scoring-path", batch, rate, rate / rawRate, lat.quantileMs(0.5), lat.quantileMs(0.99),
-        done.get(), secs);
-  }
-
-  /** Through a real broker: producer -> exactly_once_v2 topology -> read_committed consumer. */
-  private BenchRow endToEnd(int batch, double rawRate, int size) throws Exception {
-    int threads = Math.max(1, Math.min(batch, 8));
-    // The same model settings as the other stages (path, provider, threads, limits, method).
-    Map<String, String> same = new java.util.LinkedHashMap<>();
-    options.config().asStrings().forEach((k, v) -> {
-      if (k.startsWith("model.") || k.startsWith("image.") || k.startsWith("scoring.")) {
-        same.put(k, v);
-      }
-    });
-    same.put(CaeConfig.MODEL_BATCH_MAX, Integer.toString(batch));
-    Demo demo = new Demo(new Demo.Options(0, 0, options.e2eImages(), 0, true, 0, 0.04, 99, threads,
-        threads, batch, same), new PrintStream(java.io.OutputStream.nullOutputStream()));
-    Demo.Summary s = demo.run();
-    return new BenchRow("end-to-end", batch, s.imagesPerSec(), s.imagesPerSec() / rawRate, s.p50Ms(), s.p99Ms(),
-        s.scored() + s.deadLettered(), s.seconds());
+    return BenchRow.throughput("scoring-path", batch, 0, rate, tiles, rate / raw.imagesPerSec(), null, done.get(),
+        secs).withLatency(lat.quantileMs(0.5), lat.quantileMs(0.99));
   }
 
   private static void runFor(double seconds, Runnable r) {

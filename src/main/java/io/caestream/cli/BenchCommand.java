@@ -15,9 +15,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code bench}: raw ONNX Runtime vs the scoring path vs end to end through a broker. */
+/**
+ * {@code bench}: raw ONNX Runtime, the scoring path, Kafka alone, end to end and latency, in one
+ * run on one model.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measure raw ONNX Runtime, the full scoring path and end to end through a broker, on one model.")
+    description = {"Measure raw ONNX Runtime, the full scoring path, Kafka alone (a pass-through topology),"
+        + " end to end through serve and capture-to-visible latency at fixed rates, on one model, in one run."})
 public final class BenchCommand implements Callable<Integer> {
   @Mixin
   ScorerOptions options;
@@ -25,11 +29,26 @@ public final class BenchCommand implements Callable<Integer> {
   List<Integer> batches;
   @Option(names = "--seconds", defaultValue = "5", description = "Measuring time per stage and batch (default ${DEFAULT-VALUE}).")
   double seconds;
-  @Option(names = "--images", defaultValue = "512", description = "Distinct generated images (default ${DEFAULT-VALUE}).")
+  @Option(names = "--images", defaultValue = "512", description = "Distinct generated images (default ${DEFAULT-VALUE}; frames: at most 16).")
   int images;
-  @Option(names = "--e2e-images", defaultValue = "5000", description = "Images per end-to-end run (default ${DEFAULT-VALUE}).")
-  long e2eImages;
-  @Option(names = "--no-e2e", description = "Skip the end-to-end stage.")
+  @Option(names = "--frame", description = "Score frames of WIDTHxHEIGHT tile by tile (image.fit=tile), e.g. 1024x1024.")
+  String frame;
+  @Option(names = {"--kafka-images", "--e2e-images"}, defaultValue = "20000",
+      description = "Records produced in advance for the kafka and end-to-end stages (default ${DEFAULT-VALUE}; frames: at most 512 MB).")
+  long kafkaImages;
+  @Option(names = "--stream-threads", split = ",", defaultValue = "1,4",
+      description = "Stream threads of the kafka and end-to-end stages (default ${DEFAULT-VALUE}).")
+  List<Integer> streamThreads;
+  @Option(names = "--bootstrap", description = "Run the Kafka stages on this cluster (host:port) instead of a broker in this JVM.")
+  String bootstrap;
+  @Option(names = "--latency-rates", split = ",",
+      description = "Input rates (images/s) of the latency rows (default: half the end-to-end rate at the first thread count).")
+  List<Double> latencyRates;
+  @Option(names = "--latency-seconds", defaultValue = "20", description = "Feeding time per latency row (default ${DEFAULT-VALUE}).")
+  double latencySeconds;
+  @Option(names = "--no-latency", description = "Skip the latency rows.")
+  boolean noLatency;
+  @Option(names = "--no-e2e", description = "Skip the stages that need Kafka (kafka, end to end, latency).")
   boolean noE2e;
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: model.intra.op.threads, 0 = half the cores).")
   Integer threads;
@@ -40,19 +59,40 @@ public final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CaeConfig c = options.load(threads == null ? Map.of()
         : Map.of(CaeConfig.MODEL_INTRA_OP_THREADS, threads.toString()));
+    Bench.FrameSize frameSize;
+    try {
+      frameSize = frame == null ? null : Bench.FrameSize.parse(frame);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench: --frame: " + e.getMessage());
+      return Main.EXIT_USAGE;
+    }
     System.err.printf("bench: %d cores, batches %s, %.1f s per stage%n",
         Runtime.getRuntime().availableProcessors(), batches, seconds);
-    List<BenchRow> rows = new Bench(new Bench.Options(c, batches, seconds, images, !noE2e, e2eImages), System.err).run();
-    System.out.printf("%n%-13s %6s %11s %9s %9s %9s%n", "STAGE", "BATCH", "IMAGES/S", "x RAW", "P50 MS", "P99 MS");
+    List<Double> rates = noLatency ? null : latencyRates == null ? List.of() : latencyRates;
+    List<BenchRow> rows = new Bench(new Bench.Options(c, batches, seconds, images, frameSize,
+        noE2e ? List.of() : streamThreads, kafkaImages, bootstrap, rates, latencySeconds), System.err).run();
+    System.out.printf("%n%-13s %5s %7s %10s %10s %7s %7s %8s %8s %8s %8s%n", "STAGE", "BATCH", "THREADS",
+        frameSize == null ? "IMAGES/S" : "FRAMES/S", "TILES/S", "x RAW", "x BOUND", "IN/S", "P50 MS", "P99 MS", "MAX MS");
     for (BenchRow r : rows) {
-      System.out.printf("%-13s %6d %11.1f %9.3f %9.3f %9.3f%n", r.stage(), r.batch(), r.imagesPerSec(),
-          r.ratioToRaw(), r.p50Ms(), r.p99Ms());
+      System.out.printf("%-13s %5d %7s %10.1f %10s %7s %7s %8s %8s %8s %8s%n", r.stage(), r.batch(),
+          r.streamThreads() == null ? "" : r.streamThreads().toString(), r.imagesPerSec(), cell(r.tilesPerSec(), "%.0f"),
+          cell(r.ratioToRaw(), "%.3f"), cell(r.ratioToBound(), "%.3f"), cell(r.inputRate(), "%.0f"),
+          cell(r.p50Ms(), "%.2f"), cell(r.p99Ms(), "%.2f"), cell(r.maxMs(), "%.1f"));
     }
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("rawImagesPerSec", best(rows, "raw").map(BenchRow::imagesPerSec).orElse(null));
     doc.put("scoringPathImagesPerSec", best(rows, "scoring-path").map(BenchRow::imagesPerSec).orElse(null));
+    doc.put("kafkaImagesPerSec", best(rows, "kafka").map(BenchRow::imagesPerSec).orElse(null));
     doc.put("e2eImagesPerSec", best(rows, "end-to-end").map(BenchRow::imagesPerSec).orElse(null));
-    doc.put("e2eP99Ms", best(rows, "end-to-end").map(BenchRow::p99Ms).orElse(null));
+    doc.put("e2eToBound", best(rows, "end-to-end").map(BenchRow::ratioToBound).orElse(null));
+    doc.put("e2eP99Ms", rows.stream().filter(r -> r.stage().equals("latency")).findFirst()
+        .map(BenchRow::p99Ms).orElse(null));
+    if (frameSize != null) {
+      doc.put("frame", frameSize.width() + "x" + frameSize.height());
+      doc.put("rawTilesPerSec", best(rows, "raw").map(BenchRow::tilesPerSec).orElse(null));
+      doc.put("scoringPathTilesPerSec", best(rows, "scoring-path").map(BenchRow::tilesPerSec).orElse(null));
+    }
+    doc.put("latency", rows.stream().filter(r -> r.stage().equals("latency")).toList());
     doc.put("cores", Runtime.getRuntime().availableProcessors());
     doc.put("rows", rows);
     if (json != null) {
@@ -61,6 +101,10 @@ public final class BenchCommand implements Callable<Integer> {
       Files.writeString(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
     }
     return Main.EXIT_OK;
+  }
+
+  private static String cell(Double v, String format) {
+    return v == null ? "" : String.format(java.util.Locale.ROOT, format, v);
   }
 
   private static java.util.Optional<BenchRow> best(List<BenchRow> rows, String stage) {

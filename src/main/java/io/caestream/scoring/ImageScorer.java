@@ -127,6 +127,16 @@ public final class ImageScorer {
     this.scratch = ThreadLocal.withInitial(() -> new Scratch(spec));
   }
 
+  /** How many tiles a frame of this size is scored as (1 unless {@code image.fit=tile}). */
+  public int tilesPerFrame(int frameWidth, int frameHeight) {
+    InputSpec spec = decoder.spec();
+    if (fit() != ImageFit.TILE) {
+      return 1;
+    }
+    return TileGrid.starts(frameWidth, spec.width(), overlapX).length
+        * TileGrid.starts(frameHeight, spec.height(), overlapY).length;
+  }
+
   /** The overlap actually used along a side: the configured one, at most side - 1. */
   static int overlap(int configured, int side) {
     int o = configured < 0 ? side / 4 : configured;

@@ -1,0 +1,343 @@
+package io.caestream.bench;
+
+import io.caestream.app.LatencyReservoir;
+import io.caestream.app.ScorerApp;
+import io.caestream.config.CaeConfig;
+import io.caestream.embedded.EmbeddedKafka;
+import io.caestream.stream.StreamsSettings;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * The stages of {@code bench} that go through Kafka, on one broker (in-process, or an existing
+ * cluster given by {@code --bootstrap}):
+ * <ul>
+ *   <li><b>kafka</b>: the images, produced in advance, through a pass-through topology that
+ *       forwards a fixed {@value #PASS_THROUGH_EVENT_BYTES}-byte event per record, with the same
+ *       Kafka Streams settings as {@code serve} (exactly_once_v2, commit interval, threads): what
+ *       Kafka alone moves;</li>
+ *   <li><b>end-to-end</b>: the same records through {@code serve};</li>
+ *   <li><b>latency</b>: {@code serve} fed at a fixed rate while it runs, capture to visible.</li>
+ * </ul>
+ * Throughput is counted by a read_committed consumer between the arrival of the 10th percentile
+ * record and the last one, so start-up, rebalance and the first JIT compilations are not in it.
+ */
+final class KafkaStages implements AutoCloseable {
+  static final int PASS_THROUGH_EVENT_BYTES = 300;
+  private static final byte[] PASS_THROUGH_EVENT = passThroughEvent();
+
+  /** One throughput measurement. */
+  record Throughput(double imagesPerSec, long images, double seconds) {}
+
+  /** One latency measurement at a fixed input rate. */
+  record Latency(double inputRate, double outputRate, double p50Ms, double p99Ms, double maxMs, long images) {}
+
+  private final EmbeddedKafka embedded;
+  private final String bootstrap;
+  private final Admin admin;
+  private final String run = "bench-" + Long.toString(System.currentTimeMillis(), 36);
+  private final List<String> created = new ArrayList<>();
+  private final PrintStream log;
+  private int next;
+
+  private KafkaStages(EmbeddedKafka embedded, String bootstrap, PrintStream log) {
+    this.embedded = embedded;
+    this.bootstrap = bootstrap;
+    this.log = log;
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    this.admin = Admin.create(p);
+  }
+
+  /** On {@code bootstrap}, or (null) on a broker started in this JVM. */
+  static KafkaStages open(String bootstrap, PrintStream log) throws Exception {
+    if (bootstrap != null) {
+      log.printf("  Kafka: existing cluster %s%n", bootstrap);
+      return new KafkaStages(null, bootstrap, log);
+    }
+    EmbeddedKafka kafka = EmbeddedKafka.start(0, Map.of());
+    log.printf("  Kafka: in-process KRaft broker %s (it shares the CPU with the stages;"
+        + " --bootstrap measures a broker of its own)%n", kafka.bootstrapServers());
+    return new KafkaStages(kafka, kafka.bootstrapServers(), log);
+  }
+
+  String bootstrap() {
+    return bootstrap;
+  }
+
+  /** A new topic of this run, removed again on close. */
+  String topic(String what, int partitions) throws Exception {
+    String name = run + "-" + (next++) + "-" + what;
+    admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(
+        Map.of("max.message.bytes", Integer.toString(64 << 20))))).all().get(60, TimeUnit.SECONDS);
+    created.add(name);
+    // The controller has it; wait until the broker's metadata does too (serve checks its topics).
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(name) && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    return name;
+  }
+
+  /** Produces {@code n} records cycling through {@code images}, from 4 cameras; returns the topic. */
+  String produce(List<byte[]> images, long n, int partitions) throws Exception {
+    String topic = topic("images", partitions);
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      for (long i = 0; i < n; i++) {
+        producer.send(record(topic, i, images.get((int) (i % images.size()))));
+      }
+      producer.flush();
+    }
+    return topic;
+  }
+
+  /** Kafka alone: the pass-through topology on {@code input}. */
+  Throughput passThrough(CaeConfig config, String input, int threads, long n) throws Exception {
+    String output = topic("pass-through", 4);
+    Properties props = StreamsSettings.of(config.with(Map.of(CaeConfig.APPLICATION_ID, run + "-pass-" + next,
+        CaeConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        CaeConfig.KAFKA_PREFIX + StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(threads))));
+    StreamsBuilder b = new StreamsBuilder();
+    b.stream(input, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+        .mapValues(v -> PASS_THROUGH_EVENT)
+        .to(output, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+    try (OutputCounter counter = new OutputCounter(bootstrap, List.of(output), n, 0);
+        KafkaStreams streams = new KafkaStreams(b.build(), props)) {
+      streams.start();
+      return counter.await(log, "kafka");
+    }
+  }
+
+  /** {@code serve} on {@code input}: score events plus dead letters, one per record. */
+  Throughput serve(CaeConfig config, String input, int threads, long n) throws Exception {
+    CaeConfig c = serveConfig(config, input, threads);
+    try (OutputCounter counter = new OutputCounter(bootstrap,
+        List.of(c.string(CaeConfig.SCORES_TOPIC), c.string(CaeConfig.DLQ_TOPIC)), n, 0);
+        ScorerApp app = ScorerApp.start(c)) {
+      return counter.await(log, "end to end");
+    }
+  }
+
+  /**
+   * {@code serve} with images produced at {@code rate} per second for {@code seconds} while it
+   * runs: capture time (the record timestamp, set when the image is sent) to the moment a
+   * read_committed consumer sees the event. The first second is warm-up and not counted.
+   */
+  Latency latency(CaeConfig config, List<byte[]> images, int threads, double rate, double seconds)
+      throws Exception {
+    String input = topic("images", config.integer(CaeConfig.TOPICS_PARTITIONS));
+    CaeConfig c = serveConfig(config, input, threads);
+    long n = (long) (rate * seconds);
+    try (ScorerApp app = ScorerApp.start(c)) {
+      awaitRunning(app);
+      long measureFrom = System.currentTimeMillis() + 1000;
+      try (OutputCounter counter = new OutputCounter(bootstrap,
+          List.of(c.string(CaeConfig.SCORES_TOPIC), c.string(CaeConfig.DLQ_TOPIC)), n, measureFrom);
+          KafkaProducer<byte[], byte[]> producer = latencyProducer()) {
+        long start = System.nanoTime();
+        for (long i = 0; i < n; i++) {
+          long wait = start + (long) (i * 1e9 / rate) - System.nanoTime();
+          if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+          }
+          producer.send(record(input, i, images.get((int) (i % images.size()))));
+        }
+        producer.flush();
+        Throughput t = counter.await(null, "latency");
+        return new Latency(rate, t.imagesPerSec(), counter.latencies.quantileMs(0.5),
+            counter.latencies.quantileMs(0.99), counter.maxNanos.get() / 1e6, counter.count.get());
+      }
+    }
+  }
+
+  private CaeConfig serveConfig(CaeConfig config, String input, int threads) throws Exception {
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put(CaeConfig.KAFKA_PREFIX + "bootstrap.servers", bootstrap);
+    c.put(CaeConfig.APPLICATION_ID, run + "-serve-" + next);
+    c.put(CaeConfig.INPUT_TOPIC, input);
+    c.put(CaeConfig.SCORES_TOPIC, topic("scores", 4));
+    c.put(CaeConfig.ANOMALIES_TOPIC, topic("anomalies", 4));
+    c.put(CaeConfig.DLQ_TOPIC, topic("dlq", 4));
+    c.put(CaeConfig.HTTP_PORT, "0");
+    c.put(CaeConfig.HTTP_HOST, "127.0.0.1");
+    c.put(CaeConfig.KAFKA_PREFIX + StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(threads));
+    return config.with(c);
+  }
+
+  private static void awaitRunning(ScorerApp app) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (app.state() != KafkaStreams.State.RUNNING) {
+      if (System.nanoTime() > until || app.failed()) {
+        throw new IllegalStateException("the scorer did not reach RUNNING: " + app.state());
+      }
+      Thread.sleep(20);
+    }
+    // RUNNING comes before the first fetch; give the threads their partitions' first poll.
+    Thread.sleep(1000);
+  }
+
+  private KafkaProducer<byte[], byte[]> producer() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 << 10));
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 << 20));
+    p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20));
+    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** A camera: each image sent as it is taken, not held back to fill a batch. */
+  private KafkaProducer<byte[], byte[]> latencyProducer() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 << 20));
+    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private static ProducerRecord<byte[], byte[]> record(String topic, long i, byte[] image) {
+    RecordHeaders h = new RecordHeaders();
+    h.add("image-id", ("bench-" + i).getBytes(StandardCharsets.UTF_8));
+    return new ProducerRecord<>(topic, null, System.currentTimeMillis(),
+        ("bench/cam-" + (i % 4 + 1)).getBytes(StandardCharsets.UTF_8), image, h);
+  }
+
+  private static byte[] passThroughEvent() {
+    byte[] e = new byte[PASS_THROUGH_EVENT_BYTES];
+    Arrays.fill(e, (byte) 'x');
+    byte[] head = "{\"score\":0.0,\"pad\":\"".getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(head, 0, e, 0, head.length);
+    e[e.length - 2] = '"';
+    e[e.length - 1] = '}';
+    return e;
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      admin.deleteTopics(created).all().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.printf("  could not delete the bench topics (%s): %s%n", e.getMessage(), created);
+    }
+    admin.close();
+    if (embedded != null) {
+      embedded.close();
+    }
+  }
+
+  /**
+   * Counts records on output topics (read_committed) and keeps the capture-to-read latency of
+   * those captured at or after {@code measureFrom} (epoch ms).
+   */
+  private static final class OutputCounter implements AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final long measureFrom;
+    private final AtomicLong count = new AtomicLong();
+    private final AtomicLong maxNanos = new AtomicLong();
+    private final LatencyReservoir latencies = new LatencyReservoir(1 << 18);
+    private final Thread thread;
+    private final long expected;
+    private final long mark;
+    private volatile long markAt;
+    private volatile long lastAt;
+    private volatile boolean running = true;
+
+    OutputCounter(String bootstrap, List<String> topics, long expected, long measureFrom) {
+      this.expected = expected;
+      this.mark = Math.max(1, expected / 10);
+      Properties p = new Properties();
+      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+      p.put(ConsumerConfig.GROUP_ID_CONFIG, "cae-bench-count-" + System.nanoTime());
+      consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      consumer.subscribe(topics);
+      this.measureFrom = measureFrom;
+      thread = new Thread(this::loop, "cae-bench-counter");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void loop() {
+      while (running) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+          long now = System.nanoTime();
+          long c = count.incrementAndGet();
+          if (c == mark) {
+            markAt = now;
+          }
+          if (c == expected) {
+            lastAt = now;
+          }
+          if (measureFrom > 0 && r.timestamp() >= measureFrom) {
+            long lat = (System.currentTimeMillis() - r.timestamp()) * 1_000_000L;
+            latencies.add(lat);
+            maxNanos.accumulateAndGet(lat, Math::max);
+          }
+        }
+      }
+      consumer.close();
+    }
+
+    /** Waits for the expected records; the rate is taken from the 10th-percentile record to the last. */
+    Throughput await(PrintStream log, String stage) throws InterruptedException {
+      long n = expected;
+      long lastPrint = System.nanoTime();
+      long lastProgress = System.nanoTime();
+      long seen = 0;
+      while (count.get() < n) {
+        Thread.sleep(20);
+        long now = System.nanoTime();
+        if (count.get() != seen) {
+          seen = count.get();
+          lastProgress = now;
+        } else if (now - lastProgress > TimeUnit.SECONDS.toNanos(60)) {
+          throw new IllegalStateException(stage + ": no output for 60 s after " + seen + " of " + n + " records");
+        }
+        if (log != null && now - lastPrint > 1_000_000_000L) {
+          log.printf("    %s: %d / %d records%n", stage, seen, n);
+          lastPrint = now;
+        }
+      }
+      long counted = n - mark;
+      double secs = (lastAt - markAt) / 1e9;
+      return new Throughput(counted / secs, counted, secs);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running = false;
+      thread.join(5_000);
+    }
+  }
+}

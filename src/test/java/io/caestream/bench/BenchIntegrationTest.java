@@ -1,0 +1,60 @@
+package io.caestream.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.caestream.config.CaeConfig;
+import io.caestream.model.BatchListener;
+import io.caestream.scoring.ScoringEngine;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One short {@code bench} run on frames, through every stage and a real in-process broker: the
+ * rows a user reads are there and consistent with each other (what they measure is reported by
+ * running bench, not checked here).
+ */
+class BenchIntegrationTest {
+  @Test
+  void everyStageReportsConsistentRowsForTiledFrames() throws Exception {
+    CaeConfig config = CaeConfig.defaults();
+    Bench.FrameSize frame = new Bench.FrameSize(160, 128);
+    long records = 300;
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    List<BenchRow> rows = new Bench(new Bench.Options(config, List.of(4), 0.3, 4, frame, List.of(1), records,
+        null, List.of(40.0), 2), new PrintStream(log, true)).run();
+
+    assertThat(rows).extracting(BenchRow::stage)
+        .containsExactly("raw", "scoring-path", "kafka", "end-to-end", "latency");
+    int tiles;
+    try (ScoringEngine engine = ScoringEngine.open(config.with(Map.of(CaeConfig.IMAGE_FIT, "tile")),
+        BatchListener.NONE)) {
+      tiles = engine.scorer().tilesPerFrame(160, 128);
+    }
+    assertThat(tiles).isGreaterThan(1);
+    BenchRow raw = rows.get(0);
+    BenchRow path = rows.get(1);
+    BenchRow kafka = rows.get(2);
+    BenchRow e2e = rows.get(3);
+    BenchRow latency = rows.get(4);
+    for (BenchRow r : List.of(raw, path, kafka, e2e)) {
+      assertThat(r.imagesPerSec()).as(r.stage()).isPositive();
+      assertThat(r.tilesPerSec()).as(r.stage() + " tiles/s").isCloseTo(r.imagesPerSec() * tiles, within(1e-6));
+    }
+    assertThat(path.ratioToRaw()).isCloseTo(path.imagesPerSec() / raw.imagesPerSec(), within(1e-9));
+    double bound = 1 / (1 / kafka.imagesPerSec() + 1 / path.imagesPerSec());
+    assertThat(e2e.ratioToBound()).isCloseTo(e2e.imagesPerSec() / bound, within(1e-9));
+    assertThat(e2e.streamThreads()).isEqualTo(1);
+    // Counted from the 10th-percentile record to the last one.
+    assertThat(kafka.images()).isEqualTo(records - records / 10);
+    assertThat(e2e.images()).isEqualTo(records - records / 10);
+    assertThat(latency.inputRate()).isEqualTo(40.0);
+    assertThat(latency.images()).as("every fed image was seen").isEqualTo(80);
+    assertThat(latency.p50Ms()).isPositive().isLessThanOrEqualTo(latency.p99Ms());
+    assertThat(latency.p99Ms()).isLessThanOrEqualTo(latency.maxMs());
+    assertThat(log.toString()).contains("in-process KRaft broker").contains("tiles of 64x64");
+  }
+}
