@@ -170,4 +170,70 @@ class DynamicBatcherTest {
               .isInstanceOf(ModelFailureException.class));
     }
   }
+
+  /**
+   * Without a batch delay, a caller that finds the model idle runs its image on its own thread
+   * (no hand-off); callers that find it busy queue and batch. Either way each gets its own
+   * reconstruction.
+   */
+  @Test
+  @Timeout(60)
+  void anIdleModelRunsTheCallersImageOnTheCallersThreadAndBusyCallersStillBatch() throws Exception {
+    try (CaeModel model = CaeModel.load(ModelSource.bundled(), ModelOptions.cpu())) {
+      int size = model.inputSpec().size();
+      Random rnd = new Random(11);
+      int callers = 4;
+      float[][] inputs = new float[callers][];
+      float[][] expected = new float[callers][];
+      try (ModelRunner single = model.newRunner(1)) {
+        for (int t = 0; t < callers; t++) {
+          inputs[t] = randomImage(rnd, size);
+          single.input().put(0, inputs[t], 0, size);
+          single.run(1);
+          expected[t] = new float[size];
+          single.output().get(0, expected[t], 0, size);
+        }
+      }
+      List<String> ranOn = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<Integer> sizes = java.util.Collections.synchronizedList(new ArrayList<>());
+      try (DynamicBatcher batcher = new DynamicBatcher(model, callers, 0, (n, nanos) -> {
+        ranOn.add(Thread.currentThread().getName());
+        sizes.add(n);
+      })) {
+        float[] out = new float[size];
+        batcher.reconstruct(inputs[0], out);
+        assertThat(out).containsExactly(expected[0], org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(ranOn).containsExactly(Thread.currentThread().getName());
+
+        ranOn.clear();
+        sizes.clear();
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+          List<Future<Boolean>> results = new ArrayList<>();
+          for (int t = 0; t < callers; t++) {
+            final int id = t;
+            results.add(pool.submit(() -> {
+              boolean right = true;
+              for (int round = 0; round < 200; round++) {
+                float[] o = new float[size];
+                batcher.reconstruct(inputs[id], o);
+                for (int i = 0; i < size; i++) {
+                  right &= Math.abs(o[i] - expected[id][i]) <= 1e-5;
+                }
+              }
+              return right;
+            }));
+          }
+          for (Future<Boolean> r : results) {
+            assertThat(r.get(30, TimeUnit.SECONDS)).as("every caller got its own reconstruction").isTrue();
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+        assertThat(sizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(callers * 200);
+        assertThat(ranOn).as("some ran inline on callers' threads").anyMatch(n -> !n.equals("cae-inference"));
+        assertThat(ranOn).as("busy callers were batched by the inference thread").contains("cae-inference");
+      }
+    }
+  }
 }
