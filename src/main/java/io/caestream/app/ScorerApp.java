@@ -343,6 +343,7 @@ public final class ScorerApp implements AutoCloseable {
       d.put("streamThreads", problem == null ? "ok" : problem);
       if (engine != null) {
         d.put("provider", engine.model().provider().provider().word());
+        engine.calibrationProblem().ifPresent(p -> d.put("calibration", "MISMATCH, serving uncalibrated: " + p));
         if (engine.model().provider().fellBack()) {
           d.put("providerFallback", engine.model().provider().fallbackReason());
         }

@@ -45,6 +45,7 @@ public final class CaeConfig {
   public static final String TOPICS_REPLICATION = "topics.replication.factor";
   public static final String MODEL_PATH = "model.path";
   public static final String MODEL_THRESHOLD = "model.threshold";
+  public static final String MODEL_CALIBRATION_MISMATCH = "model.calibration.mismatch";
   public static final String MODEL_PROVIDER = "model.provider";
   public static final String MODEL_PROVIDER_FALLBACK = "model.provider.fallback";
   public static final String MODEL_BATCH_MAX = "model.batch.max";
@@ -94,6 +95,7 @@ public final class CaeConfig {
       key(TOPICS_REPLICATION, INT, "1", Validators.between(1, 32767), "Replication factor of topics created by topics.create."),
       key(MODEL_PATH, PATH, "", Validators.readableFileOrEmpty(), "ONNX model file; empty = the bundled synthetic-surface model. Its <model>.calibration.json is read from beside it."),
       key(MODEL_THRESHOLD, OPTIONAL_DOUBLE, "", Validators.positive(), "Anomaly score threshold; empty = the model's calibration."),
+      key(MODEL_CALIBRATION_MISMATCH, STRING, "fail", Validators.oneOf("fail", "warn"), "When a calibration's modelSha256 is not the model's own hash (a retrained model beside an old calibration): fail = refuse to serve that model; warn = serve it uncalibrated (scores only, no anomalies unless model.threshold is set), log a warning and say so on /health/ready."),
       key(MODEL_PROVIDER, STRING, "cpu", Validators.oneOf("cpu", "cuda", "tensorrt"), "ONNX Runtime execution provider."),
       key(MODEL_PROVIDER_FALLBACK, BOOLEAN, "true", ConfigKey.Validator.ANY, "When the GPU provider cannot load: log once and run on CPU (shown in cae_model_info). false = fail start-up."),
       key(MODEL_BATCH_MAX, INT, "8", Validators.between(1, 4096), "Largest inference batch formed across stream threads."),

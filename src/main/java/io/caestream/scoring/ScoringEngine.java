@@ -23,10 +23,14 @@ public final class ScoringEngine implements AutoCloseable {
   private final ImageScorer scorer;
   private final Optional<Calibration> calibration;
   private final ModelSource source;
+  private final Optional<String> calibrationProblem;
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScoringEngine.class);
 
   private ScoringEngine(ModelSource source, CaeModel model, DynamicBatcher batcher,
-      ImageScorer scorer, Optional<Calibration> calibration) {
+      ImageScorer scorer, Optional<Calibration> calibration, Optional<String> calibrationProblem) {
     this.source = source;
+    this.calibrationProblem = calibrationProblem;
     this.model = model;
     this.batcher = batcher;
     this.scorer = scorer;
@@ -57,6 +61,22 @@ public final class ScoringEngine implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new ModelLoadException(source.name() + ".calibration.json: " + e.getMessage(), e);
     }
+    // A calibration is only valid for the model it was made on: a retrained model next to the
+    // old calibration would otherwise run with a threshold from another model, silently.
+    Optional<String> problem = calibration.map(c -> mismatch(c, source.sha256()));
+    if (problem.isPresent() && purpose != Purpose.CALIBRATE) {
+      if (config.string(CaeConfig.MODEL_CALIBRATION_MISMATCH).equals("fail")) {
+        throw new ModelLoadException(source.name() + ": " + problem.get() + "; recalibrate it (calibrate --model)"
+            + " or set " + CaeConfig.MODEL_CALIBRATION_MISMATCH + "=warn to serve it uncalibrated");
+      }
+      LOG.warn("CALIBRATION MISMATCH: {}: {}; serving it UNCALIBRATED ({}=warn){}", source.name(), problem.get(),
+          CaeConfig.MODEL_CALIBRATION_MISMATCH, config.optionalNumber(CaeConfig.MODEL_THRESHOLD) == null
+              ? ": scores only, no image is flagged anomalous" : " with model.threshold");
+      calibration = Optional.empty();
+    }
+    if (purpose == Purpose.CALIBRATE) {
+      problem = Optional.empty();
+    }
     String methodWord = config.string(CaeConfig.SCORING_METHOD);
     ScoringMethod methodOverride = methodWord.isEmpty() ? null : ScoringMethod.of(methodWord);
     Double thresholdOverride = config.optionalNumber(CaeConfig.MODEL_THRESHOLD);
@@ -79,6 +99,9 @@ public final class ScoringEngine implements AutoCloseable {
       // Without calibration, regions use the image threshold for pixels too (smooth-max compares like with like).
       settings = new ScoringSettings(m, ScoringSettings.DEFAULT_SIGMA, ScoringSettings.DEFAULT_MAP_SIGMA,
           thresholdOverride, thresholdOverride);
+    } else if (problem.isPresent()) {
+      settings = ScoringSettings.uncalibrated(methodOverride != null ? methodOverride : ScoringMethod.SMOOTH_MAX,
+          ScoringSettings.DEFAULT_SIGMA, ScoringSettings.DEFAULT_MAP_SIGMA);
     } else {
       throw new ModelLoadException(source.name() + " has no calibration ("
           + source.name() + ".calibration.json): run `calibrate` or set model.threshold");
@@ -92,7 +115,7 @@ public final class ScoringEngine implements AutoCloseable {
             config.longValue(CaeConfig.IMAGE_MAX_PIXELS), fitOf(config, model));
         ImageScorer scorer = new ImageScorer(new ImageDecoder(model.inputSpec(), limits), batcher,
             settings, new ImageScorer.Framing(config.integer(CaeConfig.IMAGE_TILE_OVERLAP), roiOf(config)));
-        return new ScoringEngine(source, model, batcher, scorer, calibration);
+        return new ScoringEngine(source, model, batcher, scorer, calibration, problem);
       } catch (RuntimeException e) {
         batcher.close();
         throw e;
@@ -101,6 +124,25 @@ public final class ScoringEngine implements AutoCloseable {
       model.close();
       throw e;
     }
+  }
+
+  /**
+   * Why the calibration is not the model's own: it names another model hash or none at all
+   * (files from before hashes were written). Null when it belongs to the model.
+   */
+  static String mismatch(Calibration c, String modelSha256) {
+    if (c.modelSha256() == null || c.modelSha256().isBlank()) {
+      return "its calibration records no model hash (modelSha256), so it may be another model's";
+    }
+    if (!c.modelSha256().equalsIgnoreCase(modelSha256)) {
+      return "its calibration was made for model " + prefix(c.modelSha256()) + ", this model is "
+          + prefix(modelSha256);
+    }
+    return null;
+  }
+
+  private static String prefix(String sha) {
+    return sha.substring(0, Math.min(12, sha.length()));
   }
 
   /** {@code image.fit} if set, else the model's {@code cae.image.fit}, else resize. */
@@ -159,6 +201,15 @@ public final class ScoringEngine implements AutoCloseable {
 
   public Optional<Calibration> calibration() {
     return calibration;
+  }
+
+  /**
+   * Set when the calibration beside the model was made for another model and
+   * {@code model.calibration.mismatch=warn} let it serve uncalibrated: what is wrong, for
+   * /health/ready.
+   */
+  public Optional<String> calibrationProblem() {
+    return calibrationProblem;
   }
 
   @Override

@@ -15,8 +15,8 @@ import java.util.List;
  * their own, so a rename inside {@code scoring} cannot change the JSON by accident.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
-public record ScoreEvent(String imageId, String source, double score, double threshold,
-    boolean anomalous, double normalizedScore, Box region, List<Area> regions, Model model,
+public record ScoreEvent(String imageId, String source, double score, Double threshold,
+    boolean anomalous, Double normalizedScore, Box region, List<Area> regions, Model model,
     long capturedAt, long scoredAt, double latencyMs, Input input) {
 
   /** The worst region: bounding box in frame pixels and share of the frame in percent. */
@@ -39,12 +39,21 @@ public record ScoreEvent(String imageId, String source, double score, double thr
   /** Where the image came from. */
   public record Input(String topic, int partition, long offset) {}
 
-  /** The event for a scored image: the one place that maps a {@link ScoreResult} to the contract. */
+  /**
+   * The event for a scored image: the one place that maps a {@link ScoreResult} to the contract.
+   * An uncalibrated model (a calibration mismatch served with warn) has no threshold: threshold
+   * and normalizedScore are then null, not NaN, which JSON cannot carry as a number.
+   */
   public static ScoreEvent of(String imageId, String source, ScoreResult r, Model model, long capturedAt,
       double latencyMs, Input input) {
-    return new ScoreEvent(imageId, source, r.score(), r.threshold(), r.anomalous(), r.normalizedScore(),
+    return new ScoreEvent(imageId, source, r.score(), finite(r.threshold()), r.anomalous(),
+        finite(r.normalizedScore()),
         Box.of(r.region()), r.regions().stream().map(Area::of).toList(), model, capturedAt,
         System.currentTimeMillis(), latencyMs, input);
+  }
+
+  private static Double finite(double d) {
+    return Double.isFinite(d) ? d : null;
   }
 
   /** The longest record key (source id) accepted; longer ones are dead-lettered as bad-key. */
