@@ -10,8 +10,10 @@ import io.caestream.observe.HttpAccess;
 import io.caestream.observe.HttpEndpoints;
 import io.caestream.observe.RecentAnomalies;
 import io.caestream.scoring.ScoringEngine;
-import io.caestream.scoring.ScoringObserver;
+import io.caestream.stream.EngineScorer;
 import io.caestream.stream.ModelInfo;
+import io.caestream.stream.RecordProblem;
+import io.caestream.stream.StreamListener;
 import io.caestream.stream.ScoreEvent;
 import io.caestream.stream.ScorerFailurePolicy;
 import io.caestream.stream.StreamHealth;
@@ -84,9 +86,8 @@ public final class ScorerApp implements AutoCloseable {
       opened = openEngine(config, (size, nanos) -> forward[0].batchDone(size, nanos));
       engine = opened;
       ModelInfo info = ModelInfo.of(engine);
-      metrics = new CaeMetrics(engine.scorer().settings().threshold(), engine.calibration().orElse(null),
-          info.name(), info.version(), info.provider());
-      metrics.bindTo(registry);
+      metrics = new CaeMetrics(registry, reasonWords(), engine.scorer().settings().threshold(),
+          engine.calibration().orElse(null), info.name(), info.version(), info.provider());
       forward[0] = metrics;
       for (var binder : new io.micrometer.core.instrument.binder.MeterBinder[] {new JvmMemoryMetrics(),
           new JvmGcMetrics(), new JvmThreadMetrics(), new ClassLoaderMetrics(), new ProcessorMetrics(),
@@ -100,14 +101,14 @@ public final class ScorerApp implements AutoCloseable {
       LOG.info("topic record limits (max.message.bytes) {}; dead letters up to {} bytes", limits, deadLetterMax);
       props.put(UnexpectedErrorHandler.DLQ_MAX_BYTES_CONFIG, Integer.toString(deadLetterMax));
       boolean viewer = config.bool(CaeConfig.HTTP_VIEWER_ENABLED);
-      ScoringObserver observer = new ScoringObserver() {
+      StreamListener listener = new StreamListener() {
         @Override
-        public void scored(io.caestream.scoring.ScoreResult r, long nanos) {
+        public void scored(ModelInfo model, io.caestream.scoring.ScoreResult r, long nanos) {
           metrics.scored(r, nanos);
         }
 
         @Override
-        public void rejected(io.caestream.image.RejectReason reason) {
+        public void rejected(ModelInfo model, String reason) {
           metrics.rejected(reason);
         }
 
@@ -122,8 +123,8 @@ public final class ScorerApp implements AutoCloseable {
           return viewer;
         }
       };
-      props.put(UnexpectedErrorHandler.OBSERVER_CONFIG, observer);
-      streams = new KafkaStreams(ScoringTopology.build(topics, engine.scorer(), observer, info, deadLetterMax),
+      props.put(UnexpectedErrorHandler.LISTENER_CONFIG, listener);
+      streams = new KafkaStreams(ScoringTopology.build(topics, EngineScorer.of(engine), listener, deadLetterMax),
           props);
       ScorerFailurePolicy policy = new ScorerFailurePolicy(3, 600_000);
       streams.setUncaughtExceptionHandler(e -> {
@@ -147,6 +148,13 @@ public final class ScorerApp implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** Every dead-letter reason word: the image's own and the record's. */
+  private static java.util.List<String> reasonWords() {
+    return java.util.stream.Stream.concat(
+        java.util.Arrays.stream(io.caestream.image.RejectReason.values()).map(io.caestream.image.RejectReason::word),
+        java.util.Arrays.stream(RecordProblem.values()).map(RecordProblem::word)).toList();
   }
 
   /** Opens the model; a model that cannot be used names the file it came from (exit code 1). */

@@ -1,21 +1,19 @@
 package io.caestream.observe;
 
-import io.caestream.image.RejectReason;
 import io.caestream.model.BatchListener;
 import io.caestream.scoring.Calibration;
 import io.caestream.scoring.ScoreResult;
-import io.caestream.scoring.ScoringObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.metrics.Histogram;
 import java.time.Duration;
-import java.util.EnumMap;
+import java.util.Collection;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleConsumer;
@@ -31,7 +29,8 @@ import java.util.function.DoubleConsumer;
  *   <li>{@code cae.scoring.latency} timer, record in to event out -> {@code cae_scoring_latency_seconds_*}</li>
  *   <li>{@code cae.anomaly.threshold} gauge; {@code cae.model.info} {model,version,provider} gauge = 1</li>
  * </ul>
- * No label depends on the image or its source, so cardinality is fixed. Reconstruction-error
+ * No label depends on the image or its source, so cardinality is fixed. The meters are registered
+ * when the object is built: there is no half-built state with meters missing. Reconstruction-error
  * buckets are placed around the calibrated threshold (finely between 0.5x and 2x) so quantiles
  * and the drift alert resolve where decisions are made.
  *
@@ -42,35 +41,56 @@ import java.util.function.DoubleConsumer;
  * histogram is therefore a Prometheus client histogram registered next to the Micrometer meters
  * (same scrape, same name); on any other registry it is a bucket-less summary (count, sum, max).
  */
-public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchListener {
+public final class CaeMetrics implements BatchListener {
   /** Multiples of the threshold used as reconstruction-error bucket bounds. */
   static final double[] THRESHOLD_MULTIPLES = {0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9,
       1.0, 1.1, 1.25, 1.5, 2, 3, 5, 10, 30, 100};
 
   private static final String ERROR_HELP = "Image anomaly score (reconstruction error) of scored images";
 
-  private final double threshold;
+  private final MeterRegistry registry;
   private final double[] errorBuckets;
-  private final String modelName;
-  private final String modelVersion;
-  private final String provider;
+  private final Counter normal;
+  private final Counter anomalous;
+  private final Counter rejected;
+  private final Map<String, Counter> rejectedByReason = new ConcurrentHashMap<>();
+  private final DoubleConsumer reconstructionError;
+  private final Timer inference;
+  private final DistributionSummary batchSize;
+  private final Timer latency;
 
-  private Counter normal;
-  private Counter anomalous;
-  private Counter rejected;
-  private final Map<RejectReason, Counter> rejectedByReason = new EnumMap<>(RejectReason.class);
-  private DoubleConsumer reconstructionError;
-  private Timer inference;
-  private DistributionSummary batchSize;
-  private Timer latency;
-
-  public CaeMetrics(double threshold, Calibration calibration, String modelName, String modelVersion,
-      String provider) {
-    this.threshold = threshold;
+  /**
+   * Registers every meter on {@code r}.
+   *
+   * @param reasons the dead-letter reason words, each shown (at 0) from the start
+   */
+  public CaeMetrics(MeterRegistry r, Collection<String> reasons, double threshold, Calibration calibration,
+      String modelName, String modelVersion, String provider) {
+    this.registry = r;
     this.errorBuckets = errorBuckets(threshold, calibration);
-    this.modelName = modelName;
-    this.modelVersion = modelVersion;
-    this.provider = provider;
+    normal = imagesCounter(r, "normal");
+    anomalous = imagesCounter(r, "anomalous");
+    rejected = imagesCounter(r, "rejected");
+    for (String reason : reasons) {
+      rejectedByReason.put(reason, rejectedCounter(r, reason));
+    }
+    reconstructionError = reconstructionErrorHistogram(r);
+    inference = Timer.builder("cae.inference").description("ONNX Runtime run time per batch")
+        .serviceLevelObjectives(durations(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2))
+        .register(r);
+    batchSize = DistributionSummary.builder("cae.batch.size").description("Images per inference batch")
+        .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256).register(r);
+    latency = Timer.builder("cae.scoring.latency").description("Record in to event out, per image")
+        .serviceLevelObjectives(durations(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5))
+        .register(r);
+    Gauge.builder("cae.anomaly.threshold", () -> threshold).description("Anomaly score threshold in use").register(r);
+    Gauge.builder("cae.model.info", () -> 1).description("The model being served")
+        .tag("model", modelName).tag("version", modelVersion).tag("provider", provider).register(r);
+  }
+
+  private static Counter imagesCounter(MeterRegistry r, String outcome) {
+    return Counter.builder("cae.images").tag("outcome", outcome).description("Images scored or rejected, by outcome")
+        .register(r);
   }
 
   /** Threshold multiples plus the calibration's normal p50/p99, sorted and distinct. */
@@ -89,28 +109,6 @@ public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchList
 
   double[] reconstructionErrorBuckets() {
     return errorBuckets.clone();
-  }
-
-  @Override
-  public void bindTo(MeterRegistry r) {
-    normal = Counter.builder("cae.images").tag("outcome", "normal").description("Images scored or rejected, by outcome").register(r);
-    anomalous = Counter.builder("cae.images").tag("outcome", "anomalous").description("Images scored or rejected, by outcome").register(r);
-    rejected = Counter.builder("cae.images").tag("outcome", "rejected").description("Images scored or rejected, by outcome").register(r);
-    for (RejectReason reason : RejectReason.values()) {
-      rejectedByReason.put(reason, rejectedCounter(r, reason.word()));
-    }
-    reconstructionError = reconstructionErrorHistogram(r);
-    inference = Timer.builder("cae.inference").description("ONNX Runtime run time per batch")
-        .serviceLevelObjectives(durations(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2))
-        .register(r);
-    batchSize = DistributionSummary.builder("cae.batch.size").description("Images per inference batch")
-        .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256).register(r);
-    latency = Timer.builder("cae.scoring.latency").description("Record in to event out, per image")
-        .serviceLevelObjectives(durations(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5))
-        .register(r);
-    Gauge.builder("cae.anomaly.threshold", () -> threshold).description("Anomaly score threshold in use").register(r);
-    Gauge.builder("cae.model.info", () -> 1).description("The model being served")
-        .tag("model", modelName).tag("version", modelVersion).tag("provider", provider).register(r);
   }
 
   private DoubleConsumer reconstructionErrorHistogram(MeterRegistry r) {
@@ -142,17 +140,16 @@ public final class CaeMetrics implements MeterBinder, ScoringObserver, BatchList
     return d;
   }
 
-  @Override
   public void scored(ScoreResult result, long latencyNanos) {
     (result.anomalous() ? anomalous : normal).increment();
     reconstructionError.accept(result.score());
     latency.record(latencyNanos, TimeUnit.NANOSECONDS);
   }
 
-  @Override
-  public void rejected(RejectReason reason) {
+  /** A dead letter with this reason word (one not given at construction gets its series now). */
+  public void rejected(String reason) {
     rejected.increment();
-    rejectedByReason.get(reason).increment();
+    rejectedByReason.computeIfAbsent(reason, w -> rejectedCounter(registry, w)).increment();
   }
 
   @Override

@@ -55,14 +55,18 @@ class CaeMetricsTest {
       Map.entry("cae_anomaly_threshold", Set.of()),
       Map.entry("cae_model_info", Set.of("model", "version", "provider")));
 
+  /** The reason words the app registers: the image's and two of the record's. */
+  static final List<String> REASONS = java.util.stream.Stream.concat(
+      java.util.Arrays.stream(RejectReason.values()).map(RejectReason::word),
+      java.util.stream.Stream.of("internal-error", "no-model")).toList();
+
   private PrometheusMeterRegistry registry;
   private CaeMetrics metrics;
 
   @BeforeEach
   void bind() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    metrics = new CaeMetrics(THRESHOLD, CALIBRATION, "synthetic-surface", "ae0edb5c58b4", "cpu");
-    metrics.bindTo(registry);
+    metrics = new CaeMetrics(registry, REASONS, THRESHOLD, CALIBRATION, "synthetic-surface", "ae0edb5c58b4", "cpu");
   }
 
   private PrometheusText scrape() {
@@ -91,9 +95,9 @@ class CaeMetricsTest {
     for (String outcome : List.of("normal", "anomalous", "rejected")) {
       assertThat(t.value("cae_images_total", "outcome", outcome)).as(outcome).isZero();
     }
-    for (RejectReason reason : RejectReason.values()) {
-      assertThat(t.value("cae_rejected_images_total", "reason", reason.word()))
-          .as("cae_rejected_images_total{reason=%s} exists from the start", reason.word())
+    for (String reason : REASONS) {
+      assertThat(t.value("cae_rejected_images_total", "reason", reason))
+          .as("cae_rejected_images_total{reason=%s} exists from the start", reason)
           .isZero();
     }
     assertThat(t.value("cae_anomaly_threshold")).isEqualTo(THRESHOLD);
@@ -110,7 +114,7 @@ class CaeMetricsTest {
   @Test
   void labelsAreOnlyTheDesignedOnes() {
     metrics.scored(result(0.004, "line-1/cam-1"), 2_000_000);
-    metrics.rejected(RejectReason.CORRUPT);
+    metrics.rejected("corrupt");
     metrics.batchDone(3, 1_000_000);
     for (Sample s : scrape().samples()) {
       if (s.name().startsWith("cae_")) {
@@ -125,10 +129,10 @@ class CaeMetricsTest {
     metrics.scored(result(0.004, "line-1/cam-1"), 3_000_000);
     metrics.scored(result(0.005, "line-1/cam-2"), 4_000_000);
     metrics.scored(result(0.02, "line-1/cam-3"), 5_000_000);
-    metrics.rejected(RejectReason.TOO_LARGE);
-    metrics.rejected(RejectReason.UNKNOWN_FORMAT);
-    metrics.rejected(RejectReason.UNKNOWN_FORMAT);
-    metrics.rejected(io.caestream.image.RejectReason.INTERNAL_ERROR);
+    metrics.rejected("too-large");
+    metrics.rejected("unknown-format");
+    metrics.rejected("unknown-format");
+    metrics.rejected("internal-error");
     metrics.batchDone(8, 3_000_000);
     metrics.batchDone(2, 1_000_000);
 
@@ -190,7 +194,7 @@ class CaeMetricsTest {
   void withoutCalibrationTheBucketsStillFollowTheThreshold() {
     PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     double threshold = 0.05;
-    new CaeMetrics(threshold, null, "m", "v", "cuda").bindTo(r);
+    new CaeMetrics(r, REASONS, threshold, null, "m", "v", "cuda");
     List<Double> le = les(PrometheusText.parse(r.scrape()), "cae_reconstruction_error_bucket");
     for (double m : new double[] {0.5, 0.8, 1.0, 1.25, 2.0}) {
       assertThat(le).as("bound at %sx", m).anySatisfy(v -> assertThat(v).isCloseTo(m * threshold, within(1e-12)));
@@ -200,8 +204,7 @@ class CaeMetricsTest {
   @Test
   void bindsToOtherRegistriesToo() {
     SimpleMeterRegistry r = new SimpleMeterRegistry();
-    CaeMetrics m = new CaeMetrics(THRESHOLD, CALIBRATION, "m", "v", "cpu");
-    m.bindTo(r);
+    CaeMetrics m = new CaeMetrics(r, REASONS, THRESHOLD, CALIBRATION, "m", "v", "cpu");
     m.scored(result(0.004, "a"), 1_000_000);
     m.scored(result(0.02, "b"), 1_000_000);
     assertThat(r.get("cae.reconstruction.error").summary().count()).isEqualTo(2);
@@ -221,7 +224,7 @@ class CaeMetricsTest {
       sources.add(source);
       metrics.scored(result(0.001 + i * 0.0001, source), 1_000L * (i + 1));
       if (i % 5 == 0) {
-        metrics.rejected(RejectReason.values()[i % RejectReason.values().length]);
+        metrics.rejected(REASONS.get(i % REASONS.size()));
       }
       metrics.batchDone(1 + i % 64, 10_000L * i);
     }

@@ -75,8 +75,7 @@ class HttpEndpointsTest {
   @BeforeEach
   void start() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    metrics = new CaeMetrics(0.01, null, "synthetic-surface", "abc123", "cpu");
-    metrics.bindTo(registry);
+    metrics = new CaeMetrics(registry, CaeMetricsTest.REASONS, 0.01, null, "synthetic-surface", "abc123", "cpu");
     health = new FakeHealth();
     recent = new RecentAnomalies(4);
     http = new HttpEndpoints("127.0.0.1", 0, registry, health, recent, HttpAccess.OPEN);
@@ -104,7 +103,7 @@ class HttpEndpointsTest {
 
   @Test
   void metricsArePrometheusTextByDefault() throws Exception {
-    metrics.rejected(RejectReason.TRUNCATED);
+    metrics.rejected(RejectReason.TRUNCATED.word());
     HttpResponse<String> r = get("/metrics");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(type(r)).startsWith("text/plain").contains("version=0.0.4");

@@ -10,7 +10,6 @@ import io.caestream.image.RejectReason;
 import io.caestream.image.TestImages;
 import io.caestream.model.BatchListener;
 import io.caestream.scoring.ScoringEngine;
-import io.caestream.scoring.ScoringObserver;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -55,8 +54,7 @@ class ScoringTopologyTest {
   @BeforeEach
   void start() {
     Properties p = StreamsSettings.of(CaeConfig.defaults().with(Map.of("kafka.bootstrap.servers", "unused:9092")));
-    driver = new TopologyTestDriver(ScoringTopology.build(topics, engine.scorer(), ScoringObserver.NONE,
-        ModelInfo.of(engine)), p);
+    driver = new TopologyTestDriver(ScoringTopology.build(topics, EngineScorer.of(engine), StreamListener.NONE), p);
     ByteArraySerializer s = new ByteArraySerializer();
     ByteArrayDeserializer d = new ByteArrayDeserializer();
     input = driver.createInputTopic(topics.input(), s, s);

@@ -1,0 +1,26 @@
+package io.caestream.stream;
+
+import io.caestream.image.ImageRejectedException;
+import io.caestream.scoring.ImageScorer;
+import io.caestream.scoring.ScoreResult;
+
+/**
+ * What the processor asks of scoring: the verdict on one image from one source, and which model
+ * gave it. Routing to a model per source sits behind it, so the processor does not know how many
+ * models there are; tests put a fake here to make a model fail without closing a real engine.
+ */
+public interface SourceScorer {
+  /**
+   * @throws ImageRejectedException the image cannot be scored (its dead letter names why)
+   * @throws RecordRejectedException no model takes this source ({@link RecordProblem#NO_MODEL})
+   */
+  Scored score(String source, byte[] image, ImageScorer.KeepMap keep)
+      throws ImageRejectedException, RecordRejectedException;
+
+  /**
+   * A verdict and what produced it.
+   *
+   * @param pixelThreshold the anomaly-map value that the heatmap shows as mid-grey
+   */
+  record Scored(ScoreResult result, ModelInfo model, double pixelThreshold) {}
+}
