@@ -3,14 +3,12 @@ package io.caestream.app;
 import io.caestream.config.CaeConfig;
 import io.caestream.config.LogOutput;
 import io.caestream.model.BatchListener;
-import io.caestream.model.ModelLoadException;
 import io.caestream.observe.CaeMetrics;
 import io.caestream.observe.Health;
 import io.caestream.observe.HttpAccess;
 import io.caestream.observe.HttpEndpoints;
 import io.caestream.observe.RecentAnomalies;
 import io.caestream.scoring.ScoringEngine;
-import io.caestream.stream.EngineScorer;
 import io.caestream.stream.ModelInfo;
 import io.caestream.stream.RecordProblem;
 import io.caestream.stream.StreamListener;
@@ -58,7 +56,7 @@ public final class ScorerApp implements AutoCloseable {
   private final CaeConfig config;
   private final PrometheusMeterRegistry registry;
   private final HttpEndpoints http;
-  private final ScoringEngine engine;
+  private final ModelLine models;
   private final CaeMetrics metrics;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
@@ -80,11 +78,12 @@ public final class ScorerApp implements AutoCloseable {
     http = new HttpEndpoints(config.string(CaeConfig.HTTP_HOST), config.integer(CaeConfig.HTTP_PORT),
         registry, new AppHealth(), recent, HttpAccess.of(config.bool(CaeConfig.HTTP_VIEWER_ENABLED),
             config.string(CaeConfig.HTTP_AUTH_USER), config.string(CaeConfig.HTTP_AUTH_PASSWORD)));
-    ScoringEngine opened = null;
+    ModelLine opened = null;
     try {
       BatchListener[] forward = {BatchListener.NONE};
-      opened = openEngine(config, (size, nanos) -> forward[0].batchDone(size, nanos));
-      engine = opened;
+      opened = ModelLine.open(config, (size, nanos) -> forward[0].batchDone(size, nanos));
+      models = opened;
+      ScoringEngine engine = models.engines().values().iterator().next();
       ModelInfo info = ModelInfo.of(engine);
       metrics = new CaeMetrics(registry, reasonWords(), engine.scorer().settings().threshold(),
           engine.calibration().orElse(null), info.name(), info.version(), info.provider());
@@ -97,7 +96,8 @@ public final class ScorerApp implements AutoCloseable {
       Topics topics = Topics.from(config);
       Map<String, Integer> limits = checkTopics(config, props, topics);
       int deadLetterMax = StreamsSettings.maxDeadLetterBytes(props, limits.get(topics.deadLetters()));
-      checkEventsFit(limits, topics, ScoreEvent.maxBytes(info, topics.input()));
+      checkEventsFit(limits, topics, models.engines().values().stream()
+          .mapToInt(e -> ScoreEvent.maxBytes(ModelInfo.of(e), topics.input())).max().orElseThrow());
       LOG.info("topic record limits (max.message.bytes) {}; dead letters up to {} bytes", limits, deadLetterMax);
       props.put(UnexpectedErrorHandler.DLQ_MAX_BYTES_CONFIG, Integer.toString(deadLetterMax));
       boolean viewer = config.bool(CaeConfig.HTTP_VIEWER_ENABLED);
@@ -124,7 +124,7 @@ public final class ScorerApp implements AutoCloseable {
         }
       };
       props.put(UnexpectedErrorHandler.LISTENER_CONFIG, listener);
-      streams = new KafkaStreams(ScoringTopology.build(topics, EngineScorer.of(engine), listener, deadLetterMax),
+      streams = new KafkaStreams(ScoringTopology.build(topics, models.scorer(), listener, deadLetterMax),
           props);
       ScorerFailurePolicy policy = new ScorerFailurePolicy(3, 600_000);
       streams.setUncaughtExceptionHandler(e -> {
@@ -155,17 +155,6 @@ public final class ScorerApp implements AutoCloseable {
     return java.util.stream.Stream.concat(
         java.util.Arrays.stream(io.caestream.image.RejectReason.values()).map(io.caestream.image.RejectReason::word),
         java.util.Arrays.stream(RecordProblem.values()).map(RecordProblem::word)).toList();
-  }
-
-  /** Opens the model; a model that cannot be used names the file it came from (exit code 1). */
-  private static ScoringEngine openEngine(CaeConfig config, BatchListener listener) {
-    try {
-      return ScoringEngine.open(config, listener);
-    } catch (ModelLoadException e) {
-      String path = config.string(CaeConfig.MODEL_PATH);
-      throw new ModelLoadException("cannot use the model " + (path.isEmpty() ? "(bundled)" : CaeConfig.MODEL_PATH
-          + "=" + path) + ": " + e.getMessage(), e);
-    }
   }
 
   /**
@@ -276,8 +265,14 @@ public final class ScorerApp implements AutoCloseable {
     return state;
   }
 
+  /** The first model (the only one without model.repository). */
   public ScoringEngine engine() {
-    return engine;
+    return models.engines().values().iterator().next();
+  }
+
+  /** Every loaded model, by name. */
+  public Map<String, ScoringEngine> engines() {
+    return models.engines();
   }
 
   /** Blocks until Kafka Streams stops by itself (fatal error) or {@link #close()} is called. */
@@ -318,7 +313,7 @@ public final class ScorerApp implements AutoCloseable {
         LOG.warn("Kafka Streams did not close within {} ms", timeout.toMillis());
       }
       streamsMetrics.close();
-      engine.close();
+      models.close();
       http.close();
       closed = clean;
       stopped.countDown();
@@ -335,7 +330,7 @@ public final class ScorerApp implements AutoCloseable {
     /** Model loaded, Kafka Streams RUNNING, and its threads neither failing nor stalled. */
     @Override
     public boolean ready() {
-      return engine != null && state == KafkaStreams.State.RUNNING && streamProblem() == null;
+      return models != null && state == KafkaStreams.State.RUNNING && streamProblem() == null;
     }
 
     private String streamProblem() {
@@ -345,16 +340,17 @@ public final class ScorerApp implements AutoCloseable {
     @Override
     public Map<String, Object> details() {
       Map<String, Object> d = new LinkedHashMap<>();
-      d.put("model", engine == null ? "loading" : "loaded");
+      d.put("model", models == null ? "loading" : "loaded");
       d.put("kafkaStreams", state.name());
       String problem = streamProblem();
       d.put("streamThreads", problem == null ? "ok" : problem);
-      if (engine != null) {
-        d.put("provider", engine.model().provider().provider().word());
-        engine.calibrationProblem().ifPresent(p -> d.put("calibration", "MISMATCH, serving uncalibrated: " + p));
-        if (engine.model().provider().fellBack()) {
-          d.put("providerFallback", engine.model().provider().fallbackReason());
+      if (models != null) {
+        d.put("provider", engine().model().provider().provider().word());
+        String calibration = models.calibrationWarnings();
+        if (!calibration.isEmpty()) {
+          d.put("calibration", calibration);
         }
+        d.put("models", models.health());
       }
       return d;
     }

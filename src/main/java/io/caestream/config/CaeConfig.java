@@ -44,6 +44,8 @@ public final class CaeConfig {
   public static final String TOPICS_PARTITIONS = "topics.partitions";
   public static final String TOPICS_REPLICATION = "topics.replication.factor";
   public static final String MODEL_PATH = "model.path";
+  public static final String MODEL_REPOSITORY = "model.repository";
+  public static final String MODEL_ROUTES = "model.routes";
   public static final String MODEL_THRESHOLD = "model.threshold";
   public static final String MODEL_CALIBRATION_MISMATCH = "model.calibration.mismatch";
   public static final String MODEL_PROVIDER = "model.provider";
@@ -94,6 +96,8 @@ public final class CaeConfig {
       key(TOPICS_PARTITIONS, INT, "4", Validators.atLeast(1), "Partitions of topics created by topics.create."),
       key(TOPICS_REPLICATION, INT, "1", Validators.between(1, 32767), "Replication factor of topics created by topics.create."),
       key(MODEL_PATH, PATH, "", Validators.readableFileOrEmpty(), "ONNX model file; empty = the bundled synthetic-surface model. Its <model>.calibration.json is read from beside it."),
+      key(MODEL_REPOSITORY, PATH, "", Validators.directoryOrEmpty(), "Folder of models, one subfolder each: NAME/model.onnx, NAME/model.calibration.json, optional NAME/model.properties (model.threshold, scoring.method, image.fit, image.tile.overlap, image.roi.mask for this model; a mask path is relative to the folder). Empty = model.path as the only model. Folders starting with '.' are skipped (a mounted ConfigMap's ..data)."),
+      key(MODEL_ROUTES, STRING, "", ConfigKey.Validator.ANY, "Which model scores which source (record key): ordered rules GLOB=MODEL[;threshold=X][;sensitivity=F], comma-separated, first match wins; * matches within a path segment, ** across segments, ? one character. threshold replaces the model's threshold for those sources, sensitivity divides it (2 = flags at half the score). A source no rule matches is dead-lettered as no-model. Empty = every source to the only model."),
       key(MODEL_THRESHOLD, OPTIONAL_DOUBLE, "", Validators.positive(), "Anomaly score threshold; empty = the model's calibration."),
       key(MODEL_CALIBRATION_MISMATCH, STRING, "fail", Validators.oneOf("fail", "warn"), "When a calibration's modelSha256 is not the model's own hash (a retrained model beside an old calibration): fail = refuse to serve that model; warn = serve it uncalibrated (scores only, no anomalies unless model.threshold is set), log a warning and say so on /health/ready."),
       key(MODEL_PROVIDER, STRING, "cpu", Validators.oneOf("cpu", "cuda", "tensorrt"), "ONNX Runtime execution provider."),

@@ -24,11 +24,16 @@ public final class ScoringEngine implements AutoCloseable {
   private final Optional<Calibration> calibration;
   private final ModelSource source;
   private final Optional<String> calibrationProblem;
+  private final String thresholdFrom;
+  private final String name;
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScoringEngine.class);
 
-  private ScoringEngine(ModelSource source, CaeModel model, DynamicBatcher batcher,
-      ImageScorer scorer, Optional<Calibration> calibration, Optional<String> calibrationProblem) {
+  private ScoringEngine(String name, ModelSource source, CaeModel model, DynamicBatcher batcher,
+      ImageScorer scorer, Optional<Calibration> calibration, Optional<String> calibrationProblem,
+      String thresholdFrom) {
+    this.thresholdFrom = thresholdFrom;
+    this.name = name;
     this.source = source;
     this.calibrationProblem = calibrationProblem;
     this.model = model;
@@ -54,7 +59,44 @@ public final class ScoringEngine implements AutoCloseable {
 
   public static ScoringEngine open(CaeConfig config, BatchListener listener, Purpose purpose) {
     String path = config.string(CaeConfig.MODEL_PATH);
-    ModelSource source = ModelSource.fileOrBundled(path.isEmpty() ? null : Path.of(path));
+    return open(config, ModelSource.fileOrBundled(path.isEmpty() ? null : Path.of(path)), null, listener, purpose);
+  }
+
+  /** Keys a model's {@code model.properties} may set for that model alone. */
+  public static final java.util.Set<String> MODEL_PROPERTIES = java.util.Set.of(CaeConfig.MODEL_THRESHOLD,
+      CaeConfig.SCORING_METHOD, CaeConfig.IMAGE_FIT, CaeConfig.IMAGE_TILE_OVERLAP, CaeConfig.IMAGE_ROI_MASK);
+
+  /** Opens a repository's model for serving, with its {@code model.properties} over {@code config}. */
+  public static ScoringEngine open(CaeConfig config, io.caestream.model.ModelFolder folder, BatchListener listener) {
+    return open(withModelProperties(config, folder), folder.source(), folder.name(), listener, Purpose.SERVE);
+  }
+
+  /**
+   * The config as this model sees it. The values go through the same declared keys as the main
+   * config, so a bad one is refused the same way, naming the file and the key.
+   */
+  static CaeConfig withModelProperties(CaeConfig config, io.caestream.model.ModelFolder folder) {
+    java.util.Map<String, String> own = new java.util.LinkedHashMap<>();
+    folder.properties().forEach((k, v) -> {
+      if (!MODEL_PROPERTIES.contains(k)) {
+        throw new ModelLoadException(folder.name() + "/" + io.caestream.model.ModelRepository.PROPERTIES_FILE
+            + ": " + k + " cannot be set per model (allowed: " + new java.util.TreeSet<>(MODEL_PROPERTIES) + ")");
+      }
+      // A mask path is relative to the model's folder, so the folder moves as one.
+      own.put(k, k.equals(CaeConfig.IMAGE_ROI_MASK) && !v.isEmpty() && folder.folder() != null
+          ? folder.folder().resolve(v).toString() : v);
+    });
+    try {
+      return own.isEmpty() ? config : config.with(own);
+    } catch (io.caestream.config.ConfigException e) {
+      throw new ModelLoadException(folder.name() + "/" + io.caestream.model.ModelRepository.PROPERTIES_FILE
+          + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** @param name the repository's name for the model; null = the name in its metadata */
+  private static ScoringEngine open(CaeConfig config, ModelSource source, String name, BatchListener listener,
+      Purpose purpose) {
     Optional<Calibration> calibration;
     try {
       calibration = source.calibrationBytes().map(Calibration::read);
@@ -115,7 +157,9 @@ public final class ScoringEngine implements AutoCloseable {
             config.longValue(CaeConfig.IMAGE_MAX_PIXELS), fitOf(config, model));
         ImageScorer scorer = new ImageScorer(new ImageDecoder(model.inputSpec(), limits), batcher,
             settings, new ImageScorer.Framing(config.integer(CaeConfig.IMAGE_TILE_OVERLAP), roiOf(config)));
-        return new ScoringEngine(source, model, batcher, scorer, calibration, problem);
+        return new ScoringEngine(name != null ? name : model.metadata().name(), source, model, batcher, scorer,
+            calibration, problem,
+            thresholdOverride != null ? CaeConfig.MODEL_THRESHOLD : calibration.isPresent() ? "calibration" : "none");
       } catch (RuntimeException e) {
         batcher.close();
         throw e;
@@ -187,6 +231,11 @@ public final class ScoringEngine implements AutoCloseable {
         c.bool(CaeConfig.MODEL_TENSORRT_FP16), c.string(CaeConfig.MODEL_TENSORRT_CACHE_DIR));
   }
 
+  /** The model's name: its repository folder's, or for a single model file the one in its metadata. */
+  public String name() {
+    return name;
+  }
+
   public ImageScorer scorer() {
     return scorer;
   }
@@ -201,6 +250,11 @@ public final class ScoringEngine implements AutoCloseable {
 
   public Optional<Calibration> calibration() {
     return calibration;
+  }
+
+  /** Where the threshold came from: {@code calibration}, {@code model.threshold} or {@code none}. */
+  public String thresholdFrom() {
+    return thresholdFrom;
   }
 
   /**

@@ -16,7 +16,7 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record ScoreEvent(String imageId, String source, double score, Double threshold,
-    boolean anomalous, Double normalizedScore, Box region, List<Area> regions, Model model,
+    String thresholdFrom, boolean anomalous, Double normalizedScore, Box region, List<Area> regions, Model model,
     long capturedAt, long scoredAt, double latencyMs, Input input) {
 
   /** The worst region: bounding box in frame pixels and share of the frame in percent. */
@@ -46,7 +46,16 @@ public record ScoreEvent(String imageId, String source, double score, Double thr
    */
   public static ScoreEvent of(String imageId, String source, ScoreResult r, Model model, long capturedAt,
       double latencyMs, Input input) {
-    return new ScoreEvent(imageId, source, r.score(), finite(r.threshold()), r.anomalous(),
+    return of(imageId, source, r, null, model, capturedAt, latencyMs, input);
+  }
+
+  /**
+   * @param thresholdFrom where the applied threshold came from: {@code calibration},
+   *     {@code model.threshold}, {@code route:GLOB} (a {@code model.routes} rule), {@code none}
+   */
+  public static ScoreEvent of(String imageId, String source, ScoreResult r, String thresholdFrom, Model model,
+      long capturedAt, double latencyMs, Input input) {
+    return new ScoreEvent(imageId, source, r.score(), finite(r.threshold()), thresholdFrom, r.anomalous(),
         finite(r.normalizedScore()),
         Box.of(r.region()), r.regions().stream().map(Area::of).toList(), model, capturedAt,
         System.currentTimeMillis(), latencyMs, input);
@@ -72,7 +81,9 @@ public record ScoreEvent(String imageId, String source, double score, Double thr
     int i = Integer.MIN_VALUE;
     List<Area> regions = Collections.nCopies(io.caestream.scoring.ImageScorer.MAX_REGIONS,
         new Area(i, i, i, i, d, d));
-    return new ScoreEvent(imageId, source, d, d, false, d, new Box(i, i, i, i, d), regions,
+    // Globs have no control characters (SourceRoutes refuses them): three UTF-8 bytes each at worst.
+    String thresholdFrom = "route:" + "\u20ac".repeat(io.caestream.scoring.SourceRoutes.MAX_GLOB);
+    return new ScoreEvent(imageId, source, d, d, thresholdFrom, false, d, new Box(i, i, i, i, d), regions,
         model.event(), Long.MIN_VALUE, Long.MIN_VALUE, d,
         new Input(inputTopic, Integer.MIN_VALUE, Long.MIN_VALUE)).toJson().length;
   }

@@ -78,7 +78,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
       ScoreResult result = scored.result();
       long end = System.nanoTime();
       ScoreEvent event = ScoreEvent.of(imageId != null ? imageId : topic + "-" + partition + "-" + offset,
-          source, result, model.event(), record.timestamp(), (end - start) / 1e6,
+          source, result, scored.thresholdFrom(), model.event(), record.timestamp(), (end - start) / 1e6,
           new ScoreEvent.Input(topic, partition, offset));
       Record<byte[], byte[]> out = record.withValue(event.toJson()).withHeaders(new RecordHeaders());
       byte[] heatmap = result.map() == null ? null : Heatmaps.greyPng(result.map(), scored.pixelThreshold());

@@ -21,6 +21,7 @@ public interface SourceScorer {
    * A verdict and what produced it.
    *
    * @param pixelThreshold the anomaly-map value that the heatmap shows as mid-grey
+   * @param thresholdFrom where the applied threshold came from (event field {@code thresholdFrom})
    */
-  record Scored(ScoreResult result, ModelInfo model, double pixelThreshold) {}
+  record Scored(ScoreResult result, ModelInfo model, double pixelThreshold, String thresholdFrom) {}
 }

@@ -50,7 +50,7 @@ class FailureHandlingTest {
       }
     };
     try (ScoringEngine engine = ScoringEngine.open(CaeConfig.defaults(), BatchListener.NONE);
-        TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, EngineScorer.of(engine),
+        TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, RoutedScorer.of(engine),
             failsOnce), props(failsOnce))) {
       var in = driver.createInputTopic(topics.input(), new ByteArraySerializer(), new ByteArraySerializer());
       var dlq = driver.createOutputTopic(topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -89,7 +89,7 @@ class FailureHandlingTest {
   void aDeadLetterTooLargeForItsTopicIsWrittenWithoutTheImage() {
     try (ScoringEngine engine = ScoringEngine.open(CaeConfig.defaults().with(Map.of(CaeConfig.IMAGE_MAX_BYTES, "2000")),
         BatchListener.NONE);
-        TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, EngineScorer.of(engine),
+        TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, RoutedScorer.of(engine),
             StreamListener.NONE, 5000), props(StreamListener.NONE))) {
       var in = driver.createInputTopic(topics.input(), new ByteArraySerializer(), new ByteArraySerializer());
       var dlq = driver.createOutputTopic(topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -74,7 +74,7 @@ class TiledFrameTopologyTest {
       Topics topics = Topics.from(config);
       Properties p = StreamsSettings.of(config.with(Map.of("kafka.bootstrap.servers", "unused:9092")));
       try (TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics,
-          EngineScorer.of(engine), StreamListener.NONE), p)) {
+          RoutedScorer.of(engine), StreamListener.NONE), p)) {
         ByteArraySerializer s = new ByteArraySerializer();
         ByteArrayDeserializer d = new ByteArrayDeserializer();
         TestInputTopic<byte[], byte[]> input = driver.createInputTopic(topics.input(), s, s);

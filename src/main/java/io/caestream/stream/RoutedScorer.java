@@ -1,0 +1,74 @@
+package io.caestream.stream;
+
+import io.caestream.image.ImageRejectedException;
+import io.caestream.scoring.ImageScorer;
+import io.caestream.scoring.ScoringEngine;
+import io.caestream.scoring.SourceRoutes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Scores each source with the model its first matching {@code model.routes} rule names, with the
+ * rule's threshold when it sets one. Rules and models are replaced together in one atomic step,
+ * so a record sees either the old routing or the new one, never half of each.
+ */
+public final class RoutedScorer implements SourceScorer {
+  /** A loaded model as the stream serves it. */
+  public record Served(ImageScorer scorer, ModelInfo info, String thresholdFrom) {
+    public static Served of(ScoringEngine engine) {
+      return new Served(engine.scorer(), ModelInfo.of(engine), engine.thresholdFrom());
+    }
+  }
+
+  /** What one rule leads to, prepared when the routing is built: no work per record. */
+  private record Target(ImageScorer scorer, ModelInfo info, String thresholdFrom) {}
+
+  private record Routing(SourceRoutes routes, List<Target> byRule) {}
+
+  private final AtomicReference<Routing> routing = new AtomicReference<>();
+
+  public RoutedScorer(SourceRoutes routes, Map<String, Served> models) {
+    replace(routes, models);
+  }
+
+  /** Every source to the one model of {@code engine}. */
+  public static RoutedScorer of(ScoringEngine engine) {
+    Served s = Served.of(engine);
+    return new RoutedScorer(SourceRoutes.all(s.info().name()), Map.of(s.info().name(), s));
+  }
+
+  /** Installs new rules and models at once; records already being scored finish as they began. */
+  public void replace(SourceRoutes routes, Map<String, Served> models) {
+    List<Target> targets = new ArrayList<>();
+    for (SourceRoutes.Route r : routes.routes()) {
+      Served m = models.get(r.model());
+      if (m == null) {
+        throw new IllegalArgumentException("route " + r.glob() + " names model " + r.model() + ", which is not loaded");
+      }
+      if (r.overridesThreshold()) {
+        double base = r.threshold() != null ? r.threshold() : m.scorer().settings().threshold();
+        targets.add(new Target(m.scorer().withSettings(m.scorer().settings().withThreshold(base / r.sensitivity())),
+            m.info(), "route:" + r.glob()));
+      } else {
+        targets.add(new Target(m.scorer(), m.info(), m.thresholdFrom()));
+      }
+    }
+    routing.set(new Routing(routes, List.copyOf(targets)));
+  }
+
+  @Override
+  public Scored score(String source, byte[] image, ImageScorer.KeepMap keep)
+      throws ImageRejectedException, RecordRejectedException {
+    Routing now = routing.get();
+    int rule = now.routes().indexOf(source);
+    if (rule < 0) {
+      throw new RecordRejectedException(RecordProblem.NO_MODEL, "no rule of model.routes matches source '"
+          + source + "'");
+    }
+    Target t = now.byRule().get(rule);
+    return new Scored(t.scorer().score(image, keep), t.info(), t.scorer().settings().pixelThreshold(),
+        t.thresholdFrom());
+  }
+}
