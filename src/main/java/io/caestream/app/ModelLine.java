@@ -6,8 +6,11 @@ import io.caestream.model.BatchListener;
 import io.caestream.model.ModelFolder;
 import io.caestream.model.ModelLoadException;
 import io.caestream.model.ModelRepository;
+import io.caestream.observe.CaeMetrics;
+import io.caestream.observe.ModelMetrics;
 import io.caestream.scoring.ScoringEngine;
 import io.caestream.scoring.SourceRoutes;
+import io.caestream.stream.ModelInfo;
 import io.caestream.stream.RoutedScorer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -21,14 +24,31 @@ import java.util.Map;
  */
 final class ModelLine implements AutoCloseable {
   private final Map<String, ScoringEngine> engines;
+  private final Map<String, Slot> batchListeners;
   private final RoutedScorer scorer;
+  private final Map<String, ModelMetrics> metrics = new java.util.concurrent.ConcurrentHashMap<>();
 
-  private ModelLine(Map<String, ScoringEngine> engines, RoutedScorer scorer) {
+  /**
+   * A model's batcher reports here from its first batch; the metrics it forwards to exist only
+   * once every model is loaded (their buckets follow all thresholds).
+   */
+  private static final class Slot implements BatchListener {
+    private volatile BatchListener target = BatchListener.NONE;
+
+    @Override
+    public void batchDone(int size, long nanos) {
+      target.batchDone(size, nanos);
+    }
+  }
+
+  private ModelLine(Map<String, ScoringEngine> engines, Map<String, Slot> batchListeners, RoutedScorer scorer) {
     this.engines = engines;
+    this.batchListeners = batchListeners;
     this.scorer = scorer;
   }
 
-  static ModelLine open(CaeConfig config, BatchListener listener) {
+  static ModelLine open(CaeConfig config) {
+    Map<String, Slot> slots = new LinkedHashMap<>();
     String repository = config.string(CaeConfig.MODEL_REPOSITORY);
     if (!repository.isEmpty() && !config.string(CaeConfig.MODEL_PATH).isEmpty()) {
       throw new ConfigException(CaeConfig.MODEL_PATH, "set model.path or model.repository, not both");
@@ -37,8 +57,10 @@ final class ModelLine implements AutoCloseable {
     try {
       SourceRoutes routes;
       if (repository.isEmpty()) {
-        ScoringEngine e = openOne(config, listener);
+        Slot slot = new Slot();
+        ScoringEngine e = openOne(config, slot);
         engines.put(e.name(), e);
+        slots.put(e.name(), slot);
         routes = SourceRoutes.parse(routesOrAll(config, List.of(e.name())), engines.keySet());
       } else {
         List<ModelFolder> folders = ModelRepository.scan(Path.of(repository));
@@ -50,12 +72,14 @@ final class ModelLine implements AutoCloseable {
         // Before loading anything: a wrong rule is a config error, found in a second.
         routes = SourceRoutes.parse(routesOrAll(config, names), names);
         for (ModelFolder f : folders) {
-          engines.put(f.name(), openFolder(config, f, listener));
+          Slot slot = new Slot();
+          engines.put(f.name(), openFolder(config, f, slot));
+          slots.put(f.name(), slot);
         }
       }
       Map<String, RoutedScorer.Served> served = new LinkedHashMap<>();
       engines.forEach((name, e) -> served.put(name, RoutedScorer.Served.of(e)));
-      return new ModelLine(engines, new RoutedScorer(routes, served));
+      return new ModelLine(engines, slots, new RoutedScorer(routes, served));
     } catch (RuntimeException e) {
       engines.values().forEach(ScoringEngine::close);
       throw e;
@@ -94,6 +118,27 @@ final class ModelLine implements AutoCloseable {
     }
   }
 
+  /** What the reconstruction-error buckets need: every model's threshold and calibration. */
+  List<CaeMetrics.Threshold> thresholds() {
+    return engines.values().stream().map(e -> new CaeMetrics.Threshold(e.scorer().settings().threshold(),
+        e.calibration().orElse(null))).toList();
+  }
+
+  /** Registers each model's meters ({@code cae_model_info} and the model label) and feeds them. */
+  void attach(CaeMetrics caeMetrics) {
+    engines.forEach((name, e) -> {
+      ModelInfo info = ModelInfo.of(e);
+      ModelMetrics m = caeMetrics.register(name, info.version(), info.provider(), e.scorer().settings().threshold());
+      metrics.put(name, m);
+      batchListeners.get(name).target = m;
+    });
+  }
+
+  /** The meters of the model that scored or refused an image. */
+  ModelMetrics metricsOf(ModelInfo model) {
+    return metrics.get(model.name());
+  }
+
   RoutedScorer scorer() {
     return scorer;
   }
@@ -107,7 +152,7 @@ final class ModelLine implements AutoCloseable {
     Map<String, Object> out = new LinkedHashMap<>();
     engines.forEach((name, engine) -> {
       Map<String, Object> d = new LinkedHashMap<>();
-      d.put("version", engine.model().metadata().version());
+      d.put("version", engine.version());
       d.put("provider", engine.model().provider().provider().word());
       engine.calibrationProblem().ifPresent(p -> d.put("calibration", "mismatch: " + p));
       if (engine.model().provider().fellBack()) {

@@ -2,7 +2,6 @@ package io.caestream.app;
 
 import io.caestream.config.CaeConfig;
 import io.caestream.config.LogOutput;
-import io.caestream.model.BatchListener;
 import io.caestream.observe.CaeMetrics;
 import io.caestream.observe.Health;
 import io.caestream.observe.HttpAccess;
@@ -80,14 +79,10 @@ public final class ScorerApp implements AutoCloseable {
             config.string(CaeConfig.HTTP_AUTH_USER), config.string(CaeConfig.HTTP_AUTH_PASSWORD)));
     ModelLine opened = null;
     try {
-      BatchListener[] forward = {BatchListener.NONE};
-      opened = ModelLine.open(config, (size, nanos) -> forward[0].batchDone(size, nanos));
+      opened = ModelLine.open(config);
       models = opened;
-      ScoringEngine engine = models.engines().values().iterator().next();
-      ModelInfo info = ModelInfo.of(engine);
-      metrics = new CaeMetrics(registry, reasonWords(), engine.scorer().settings().threshold(),
-          engine.calibration().orElse(null), info.name(), info.version(), info.provider());
-      forward[0] = metrics;
+      metrics = new CaeMetrics(registry, reasonWords(), models.thresholds());
+      models.attach(metrics);
       for (var binder : new io.micrometer.core.instrument.binder.MeterBinder[] {new JvmMemoryMetrics(),
           new JvmGcMetrics(), new JvmThreadMetrics(), new ClassLoaderMetrics(), new ProcessorMetrics(),
           new UptimeMetrics()}) {
@@ -104,12 +99,16 @@ public final class ScorerApp implements AutoCloseable {
       StreamListener listener = new StreamListener() {
         @Override
         public void scored(ModelInfo model, io.caestream.scoring.ScoreResult r, long nanos) {
-          metrics.scored(r, nanos);
+          models.metricsOf(model).scored(r, nanos);
         }
 
         @Override
         public void rejected(ModelInfo model, String reason) {
-          metrics.rejected(reason);
+          if (model == null) {
+            metrics.rejected(reason);
+          } else {
+            models.metricsOf(model).rejected(reason);
+          }
         }
 
         @Override

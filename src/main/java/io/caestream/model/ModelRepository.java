@@ -27,6 +27,9 @@ public final class ModelRepository {
   /** Model names become metric labels and route targets: keep them plain. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
+  /** The metrics' label for records no model scored, so no model may be called so. */
+  public static final String NOT_A_NAME = "none";
+
   private ModelRepository() {}
 
   /** Every model folder of {@code root}, by name; a folder without model.onnx is not a model. */
@@ -41,9 +44,9 @@ public final class ModelRepository {
         if (name.startsWith(".") || !Files.isDirectory(dir) || !Files.isRegularFile(dir.resolve(MODEL_FILE))) {
           continue;
         }
-        if (!NAME.matcher(name).matches()) {
+        if (!NAME.matcher(name).matches() || name.equals(NOT_A_NAME)) {
           throw new ModelLoadException("model folder " + dir + ": a name is letters, digits, '.', '_' and '-'"
-              + " (at most 64), starting with a letter or digit");
+              + " (at most 64), starting with a letter or digit, and not '" + NOT_A_NAME + "'");
         }
         out.add(read(name, dir));
       }

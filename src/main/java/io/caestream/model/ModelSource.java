@@ -21,7 +21,7 @@ public record ModelSource(String name, byte[] modelBytes, Optional<byte[]> calib
     return sha256(modelBytes);
   }
 
-  static String sha256(byte[] bytes) {
+  public static String sha256(byte[] bytes) {
     try {
       return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (java.security.NoSuchAlgorithmException e) {

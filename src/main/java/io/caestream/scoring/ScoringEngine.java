@@ -231,6 +231,16 @@ public final class ScoringEngine implements AutoCloseable {
         c.bool(CaeConfig.MODEL_TENSORRT_FP16), c.string(CaeConfig.MODEL_TENSORRT_CACHE_DIR));
   }
 
+  /**
+   * What is served: the model's hash prefix and, when a calibration is used, its file's hash
+   * prefix ({@code ae0edb5c58b4.3f2a91c0}). A recalibration alone is a new version too.
+   */
+  public String version() {
+    String m = model.metadata().version();
+    return calibration.isEmpty() ? m
+        : m + "." + source.calibrationBytes().map(b -> io.caestream.model.ModelSource.sha256(b).substring(0, 8)).orElse("");
+  }
+
   /** The model's name: its repository folder's, or for a single model file the one in its metadata. */
   public String name() {
     return name;

@@ -59,6 +59,13 @@ public final class RoutedScorer implements SourceScorer {
   }
 
   @Override
+  public ModelInfo modelFor(String source) {
+    Routing now = routing.get();
+    int rule = now.routes().indexOf(source);
+    return rule < 0 ? null : now.byRule().get(rule).info();
+  }
+
+  @Override
   public Scored score(String source, byte[] image, ImageScorer.KeepMap keep)
       throws ImageRejectedException, RecordRejectedException {
     Routing now = routing.get();

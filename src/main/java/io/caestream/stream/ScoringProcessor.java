@@ -97,17 +97,19 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         publishToViewer(out.value(), record.value(), result, heatmap);
       }
     } catch (RecordRejectedException e) {
-      deadLetter(record, e.problem().word(), e.getMessage(), topic, partition, offset);
+      deadLetter(record, e.problem().word(), e.getMessage(), null, topic, partition, offset);
     } catch (ImageRejectedException e) {
-      deadLetter(record, e.reason().word(), e.getMessage(), topic, partition, offset);
+      // The record had a source (else it would be a record problem), so it had a model.
+      ModelInfo model = scorer.modelFor(new String(record.key(), StandardCharsets.UTF_8));
+      deadLetter(record, e.reason().word(), e.getMessage(), model, topic, partition, offset);
     }
   }
 
-  private void deadLetter(Record<byte[], byte[]> record, String reason, String message,
+  private void deadLetter(Record<byte[], byte[]> record, String reason, String message, ModelInfo model,
       String topic, int partition, long offset) {
     DeadLetter d = DeadLetter.of(record.key(), record.value(), record.headers(), reason, message, topic,
         partition, offset, maxDeadLetterBytes);
     context.forward(record.withKey(d.key()).withValue(d.value()).withHeaders(d.headers()), TO_DLQ);
-    listener.rejected(null, reason);
+    listener.rejected(model, reason);
   }
 }

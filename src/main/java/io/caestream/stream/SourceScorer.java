@@ -17,6 +17,11 @@ public interface SourceScorer {
   Scored score(String source, byte[] image, ImageScorer.KeepMap keep)
       throws ImageRejectedException, RecordRejectedException;
 
+  /** The model that scores {@code source} now, or null when none does (for the metrics' label). */
+  default ModelInfo modelFor(String source) {
+    return null;
+  }
+
   /**
    * A verdict and what produced it.
    *

@@ -274,14 +274,23 @@ class BadInputIntegrationTest {
     throw new AssertionError("not ready within 60 s: " + last);
   }
 
-  /** The value of one Prometheus sample, e.g. cae_images_total{outcome="rejected"}. */
+  /**
+   * The sum of the samples with this name and label, e.g. cae_images_total{outcome="rejected"}
+   * over every model (records with a bad key count under model="none", bad images under theirs).
+   */
   private static double metric(String text, String name, String label) {
+    boolean found = false;
+    double sum = 0;
     for (String line : text.lines().toList()) {
       if (line.startsWith(name + "{") && line.contains(label)) {
-        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        found = true;
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
     }
-    throw new AssertionError("no " + name + "{" + label + "} in /metrics");
+    if (!found) {
+      throw new AssertionError("no " + name + "{" + label + "} in /metrics");
+    }
+    return sum;
   }
 
   private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
