@@ -76,7 +76,8 @@ public final class ScorerApp implements AutoCloseable {
     RecentAnomalies recent = new RecentAnomalies(24);
     http = new HttpEndpoints(config.string(CaeConfig.HTTP_HOST), config.integer(CaeConfig.HTTP_PORT),
         registry, new AppHealth(), recent, HttpAccess.of(config.bool(CaeConfig.HTTP_VIEWER_ENABLED),
-            config.string(CaeConfig.HTTP_AUTH_USER), config.string(CaeConfig.HTTP_AUTH_PASSWORD)));
+            config.string(CaeConfig.HTTP_AUTH_USER), config.string(CaeConfig.HTTP_AUTH_PASSWORD)),
+        config.bool(CaeConfig.HTTP_ADMIN_ENABLED) ? this::reloadModels : null);
     ModelLine opened = null;
     try {
       opened = ModelLine.open(config);
@@ -140,6 +141,7 @@ public final class ScorerApp implements AutoCloseable {
       streamsMetrics = new KafkaStreamsMetrics(streams);
       streamsMetrics.bindTo(registry);
       streams.start();
+      models.watch(config.longValue(CaeConfig.MODEL_REPOSITORY_POLL_MS));
     } catch (Exception | Error e) {
       http.close();
       if (opened != null) {
@@ -262,6 +264,17 @@ public final class ScorerApp implements AutoCloseable {
 
   public KafkaStreams.State state() {
     return state;
+  }
+
+  /** POST /admin/reload: before the models are loaded there is nothing to reload. */
+  private Map<String, ?> reloadModels() {
+    ModelLine m = models;
+    return m == null ? Map.of("models", "loading") : m.reload();
+  }
+
+  /** Reloads model.repository now (what the watcher and POST /admin/reload do). */
+  public Map<String, String> reload() {
+    return models.reload();
   }
 
   /** The first model (the only one without model.repository). */

@@ -9,7 +9,8 @@ import java.util.Map;
  * file that affects scoring does (what the reload compares).
  *
  * @param folder the model's folder; null for the bundled model
+ * @param parity its {@code model.parity.json}, checked before a reloaded model serves
  */
 public record ModelFolder(String name, ModelSource source, Map<String, String> properties, Path folder,
-    String fingerprint) {
+    java.util.Optional<byte[]> parity, String fingerprint) {
 }

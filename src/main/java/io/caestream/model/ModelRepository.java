@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 public final class ModelRepository {
   public static final String MODEL_FILE = "model.onnx";
   public static final String PROPERTIES_FILE = "model.properties";
+  public static final String PARITY_FILE = "model.parity.json";
   /** Model names become metric labels and route targets: keep them plain. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -75,14 +76,22 @@ public final class ModelRepository {
         throw new ModelLoadException("cannot read " + props + ": " + e.getMessage(), e);
       }
     }
-    return new ModelFolder(name, source, Map.copyOf(properties), dir,
-        fingerprint(source.modelBytes(), source.calibrationBytes().orElse(new byte[0]), propBytes));
+    Optional<byte[]> parity;
+    try {
+      Path p = dir.resolve(PARITY_FILE);
+      parity = Files.isRegularFile(p) ? Optional.of(Files.readAllBytes(p)) : Optional.empty();
+    } catch (IOException e) {
+      throw new ModelLoadException("cannot read " + dir.resolve(PARITY_FILE) + ": " + e.getMessage(), e);
+    }
+    return new ModelFolder(name, source, Map.copyOf(properties), dir, parity,
+        fingerprint(source.modelBytes(), source.calibrationBytes().orElse(new byte[0]), propBytes,
+            parity.orElse(new byte[0])));
   }
 
   /** The one model of {@code model.path} (or the bundled one), as a repository of one. */
   public static ModelFolder single(ModelSource source) {
     Optional<Path> dir = source.file().map(Path::getParent);
-    return new ModelFolder(source.name(), source, Map.of(), dir.orElse(null),
+    return new ModelFolder(source.name(), source, Map.of(), dir.orElse(null), Optional.empty(),
         fingerprint(source.modelBytes(), source.calibrationBytes().orElse(new byte[0]), new byte[0]));
   }
 

@@ -276,6 +276,19 @@ public final class ScoringEngine implements AutoCloseable {
     return calibrationProblem;
   }
 
+  /**
+   * Runs the model {@code runs} times on a blank input, through its batcher: the first runs of a
+   * session are slow (allocation, kernel choice), and a reloaded model should not make live
+   * images pay for them.
+   */
+  public void warmUp(int runs) {
+    float[] in = new float[model.inputSpec().size()];
+    float[] out = new float[in.length];
+    for (int i = 0; i < runs; i++) {
+      batcher.reconstruct(in, out);
+    }
+  }
+
   @Override
   public void close() {
     batcher.close();

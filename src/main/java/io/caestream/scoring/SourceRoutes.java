@@ -120,6 +120,11 @@ public final class SourceRoutes {
     return Pattern.compile(sb.toString(), Pattern.DOTALL);
   }
 
+  /** These rules without those not in {@code kept} (whose model is gone). */
+  public SourceRoutes only(List<Route> kept) {
+    return kept.size() == routes.size() ? this : new SourceRoutes(kept);
+  }
+
   /** The first rule matching {@code source}, if any. */
   public Optional<Route> route(String source) {
     int i = indexOf(source);

@@ -9,6 +9,7 @@ import io.caestream.config.CaeConfig;
 import io.caestream.config.ConfigException;
 import io.caestream.image.TestImages;
 import io.caestream.model.ModelLoadException;
+import io.caestream.scoring.ScoringEngine;
 import io.caestream.testing.TestRepository;
 import io.caestream.stream.DeadLetterHeaders;
 import io.caestream.stream.ScoringTopology;
@@ -108,6 +109,27 @@ class ModelRoutingTest {
     Files.writeString(dir.resolve("model.properties"), "scoring.method=median\n");
     assertThatThrownBy(() -> ModelLine.open(config(repo, "")))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("scoring.method");
+  }
+
+  @Test
+  void aRemovedFolderStopsItsRoutesOnlyWithTheNewRoutingAndAChangedOneIsSwapped(@TempDir Path repo) throws Exception {
+    TestRepository.addModel(repo, "surface", "synthetic-surface");
+    Path fashion = TestRepository.addModel(repo, "fashion", "fashion-mnist-0");
+    try (ModelLine line = ModelLine.open(config(repo, "a/*=fashion,**=surface"))) {
+      assertThat(line.reload()).as("nothing changed").isEmpty();
+      assertThat(line.scorer().modelFor("a/x").name()).isEqualTo("fashion");
+      ScoringEngine oldSurface = line.engines().get("surface");
+      TestRepository.addModel(repo, "surface", "fashion-mnist-0");
+      java.nio.file.Files.walk(fashion).sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      Map<String, String> results = line.reload();
+      assertThat(results).containsEntry("fashion", "removed").containsKey("surface");
+      assertThat(results.get("surface")).startsWith("loaded 41d9ae2241cd.");
+      assertThat(line.scorer().modelFor("a/x").name()).as("its sources fall through to the next rule").isEqualTo("surface");
+      assertThat(line.scorer().modelFor("a/x").version()).startsWith("41d9ae2241cd.");
+      assertThat(line.engines()).containsOnlyKeys("surface");
+      assertThatThrownBy(() -> oldSurface.scorer().score(TestImages.greyPng(64, 64)))
+          .as("the replaced session is closed").isInstanceOf(RuntimeException.class);
+    }
   }
 
   @Test
