@@ -111,6 +111,7 @@ annotations:
 {{- $managed := dict
       "http.port" .Values.containerPorts.http
       "http.viewer.enabled" .Values.http.viewer.enabled
+      "http.admin.enabled" .Values.http.admin.enabled
       "kafka.bootstrap.servers" .Values.kafka.bootstrapServers
       "kafka.state.dir" .Values.stateDir.mountPath -}}
 {{- $all := merge (deepCopy $managed) (deepCopy .Values.config) -}}
@@ -139,7 +140,7 @@ Checks what the JSON schema cannot express. Each failure names the value to chan
 {{- $v := .Values -}}
 {{- $cfg := $v.config -}}
 {{/* One source for each chart-managed key. */}}
-{{- $managedKeys := dict "http.port" "containerPorts.http" "http.viewer.enabled" "http.viewer.enabled" "http.auth.user" "http.auth.existingSecret" "kafka.bootstrap.servers" "kafka.bootstrapServers" "kafka.state.dir" "stateDir.mountPath" -}}
+{{- $managedKeys := dict "http.port" "containerPorts.http" "http.viewer.enabled" "http.viewer.enabled" "http.admin.enabled" "http.admin.enabled" "model.repository" "model.repository.type" "model.routes" "model.repository.routes" "model.repository.poll.ms" "model.repository.pollMs" "http.auth.user" "http.auth.existingSecret" "kafka.bootstrap.servers" "kafka.bootstrapServers" "kafka.state.dir" "stateDir.mountPath" -}}
 {{- range $k, $use := $managedKeys -}}
 {{- if hasKey $cfg $k -}}
 {{- fail (printf "config.%s is set by the chart: set %s instead" $k $use) -}}
@@ -163,7 +164,16 @@ Checks what the JSON schema cannot express. Each failure names the value to chan
 {{- if and $v.kafka.auth.existingSecret (not $v.kafka.auth.secretKeys) -}}
 {{- fail "kafka.auth.existingSecret is set but kafka.auth.secretKeys is empty: map at least one Kafka property to a key of the Secret" -}}
 {{- end -}}
-{{/* Model volume. */}}
+{{/* Model volume and repository. */}}
+{{- if and (ne $v.model.repository.type "none") (ne $v.model.volume.type "none") -}}
+{{- fail "model.repository and model.volume are exclusive: a repository holds every model, model.path only one" -}}
+{{- end -}}
+{{- if and (eq $v.model.repository.type "pvc") (not $v.model.repository.pvc.claimName) -}}
+{{- fail "model.repository.type=pvc needs model.repository.pvc.claimName" -}}
+{{- end -}}
+{{- if and (eq $v.model.repository.type "configMap") (not $v.model.repository.configMap.name) -}}
+{{- fail "model.repository.type=configMap needs model.repository.configMap.name" -}}
+{{- end -}}
 {{- if and (eq $v.model.volume.type "pvc") (not $v.model.volume.pvc.claimName) -}}
 {{- fail "model.volume.type=pvc needs model.volume.pvc.claimName" -}}
 {{- end -}}
@@ -205,6 +215,16 @@ Checks what the JSON schema cannot express. Each failure names the value to chan
 {{- if .Values.gpu.enabled }}
 - name: CAE_MODEL_PROVIDER
   value: {{ .Values.gpu.provider | quote }}
+{{- end }}
+{{- if ne .Values.model.repository.type "none" }}
+- name: CAE_MODEL_REPOSITORY
+  value: {{ .Values.model.repository.mountPath | quote }}
+- name: CAE_MODEL_REPOSITORY_POLL_MS
+  value: {{ .Values.model.repository.pollMs | quote }}
+{{- with .Values.model.repository.routes }}
+- name: CAE_MODEL_ROUTES
+  value: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- if ne .Values.model.volume.type "none" }}
 - name: CAE_MODEL_PATH

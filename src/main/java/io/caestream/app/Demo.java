@@ -143,7 +143,7 @@ public final class Demo {
       sleep(20);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    var batches = app.metrics().batchSizes();
+    var batches = app.metrics().batchSizes(app.engine().name());
     return new Summary(options.feed() ? fed.get() : tally.results(), tally.scored(), tally.anomalies(),
         tally.deadLettered(), tally.results() / seconds, tally.latencyQuantileMs(0.5),
         tally.latencyQuantileMs(0.99), seconds, batches.count() == 0 ? 0 : batches.totalAmount() / batches.count());

@@ -2,16 +2,15 @@ package io.caestream.app;
 
 import io.caestream.config.CaeConfig;
 import io.caestream.config.LogOutput;
-import io.caestream.model.BatchListener;
-import io.caestream.model.ModelLoadException;
 import io.caestream.observe.CaeMetrics;
 import io.caestream.observe.Health;
 import io.caestream.observe.HttpAccess;
 import io.caestream.observe.HttpEndpoints;
 import io.caestream.observe.RecentAnomalies;
 import io.caestream.scoring.ScoringEngine;
-import io.caestream.scoring.ScoringObserver;
 import io.caestream.stream.ModelInfo;
+import io.caestream.stream.RecordProblem;
+import io.caestream.stream.StreamListener;
 import io.caestream.stream.ScoreEvent;
 import io.caestream.stream.ScorerFailurePolicy;
 import io.caestream.stream.StreamHealth;
@@ -56,7 +55,7 @@ public final class ScorerApp implements AutoCloseable {
   private final CaeConfig config;
   private final PrometheusMeterRegistry registry;
   private final HttpEndpoints http;
-  private final ScoringEngine engine;
+  private final ModelLine models;
   private final CaeMetrics metrics;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
@@ -77,17 +76,14 @@ public final class ScorerApp implements AutoCloseable {
     RecentAnomalies recent = new RecentAnomalies(24);
     http = new HttpEndpoints(config.string(CaeConfig.HTTP_HOST), config.integer(CaeConfig.HTTP_PORT),
         registry, new AppHealth(), recent, HttpAccess.of(config.bool(CaeConfig.HTTP_VIEWER_ENABLED),
-            config.string(CaeConfig.HTTP_AUTH_USER), config.string(CaeConfig.HTTP_AUTH_PASSWORD)));
-    ScoringEngine opened = null;
+            config.string(CaeConfig.HTTP_AUTH_USER), config.string(CaeConfig.HTTP_AUTH_PASSWORD)),
+        config.bool(CaeConfig.HTTP_ADMIN_ENABLED) ? this::reloadModels : null);
+    ModelLine opened = null;
     try {
-      BatchListener[] forward = {BatchListener.NONE};
-      opened = openEngine(config, (size, nanos) -> forward[0].batchDone(size, nanos));
-      engine = opened;
-      ModelInfo info = ModelInfo.of(engine);
-      metrics = new CaeMetrics(engine.scorer().settings().threshold(), engine.calibration().orElse(null),
-          info.name(), info.version(), info.provider());
-      metrics.bindTo(registry);
-      forward[0] = metrics;
+      opened = ModelLine.open(config);
+      models = opened;
+      metrics = new CaeMetrics(registry, reasonWords(), models.thresholds());
+      models.attach(metrics);
       for (var binder : new io.micrometer.core.instrument.binder.MeterBinder[] {new JvmMemoryMetrics(),
           new JvmGcMetrics(), new JvmThreadMetrics(), new ClassLoaderMetrics(), new ProcessorMetrics(),
           new UptimeMetrics()}) {
@@ -96,19 +92,24 @@ public final class ScorerApp implements AutoCloseable {
       Topics topics = Topics.from(config);
       Map<String, Integer> limits = checkTopics(config, props, topics);
       int deadLetterMax = StreamsSettings.maxDeadLetterBytes(props, limits.get(topics.deadLetters()));
-      checkEventsFit(limits, topics, ScoreEvent.maxBytes(info, topics.input()));
+      checkEventsFit(limits, topics, models.engines().values().stream()
+          .mapToInt(e -> ScoreEvent.maxBytes(ModelInfo.of(e), topics.input())).max().orElseThrow());
       LOG.info("topic record limits (max.message.bytes) {}; dead letters up to {} bytes", limits, deadLetterMax);
       props.put(UnexpectedErrorHandler.DLQ_MAX_BYTES_CONFIG, Integer.toString(deadLetterMax));
       boolean viewer = config.bool(CaeConfig.HTTP_VIEWER_ENABLED);
-      ScoringObserver observer = new ScoringObserver() {
+      StreamListener listener = new StreamListener() {
         @Override
-        public void scored(io.caestream.scoring.ScoreResult r, long nanos) {
-          metrics.scored(r, nanos);
+        public void scored(ModelInfo model, io.caestream.scoring.ScoreResult r, long nanos) {
+          models.metricsOf(model).scored(r, nanos);
         }
 
         @Override
-        public void rejected(io.caestream.image.RejectReason reason) {
-          metrics.rejected(reason);
+        public void rejected(ModelInfo model, String reason) {
+          if (model == null) {
+            metrics.rejected(reason);
+          } else {
+            models.metricsOf(model).rejected(reason);
+          }
         }
 
         @Override
@@ -122,8 +123,8 @@ public final class ScorerApp implements AutoCloseable {
           return viewer;
         }
       };
-      props.put(UnexpectedErrorHandler.OBSERVER_CONFIG, observer);
-      streams = new KafkaStreams(ScoringTopology.build(topics, engine.scorer(), observer, info, deadLetterMax),
+      props.put(UnexpectedErrorHandler.LISTENER_CONFIG, listener);
+      streams = new KafkaStreams(ScoringTopology.build(topics, models.scorer(), listener, deadLetterMax),
           props);
       ScorerFailurePolicy policy = new ScorerFailurePolicy(3, 600_000);
       streams.setUncaughtExceptionHandler(e -> {
@@ -140,6 +141,7 @@ public final class ScorerApp implements AutoCloseable {
       streamsMetrics = new KafkaStreamsMetrics(streams);
       streamsMetrics.bindTo(registry);
       streams.start();
+      models.watch(config.longValue(CaeConfig.MODEL_REPOSITORY_POLL_MS));
     } catch (Exception | Error e) {
       http.close();
       if (opened != null) {
@@ -149,15 +151,11 @@ public final class ScorerApp implements AutoCloseable {
     }
   }
 
-  /** Opens the model; a model that cannot be used names the file it came from (exit code 1). */
-  private static ScoringEngine openEngine(CaeConfig config, BatchListener listener) {
-    try {
-      return ScoringEngine.open(config, listener);
-    } catch (ModelLoadException e) {
-      String path = config.string(CaeConfig.MODEL_PATH);
-      throw new ModelLoadException("cannot use the model " + (path.isEmpty() ? "(bundled)" : CaeConfig.MODEL_PATH
-          + "=" + path) + ": " + e.getMessage(), e);
-    }
+  /** Every dead-letter reason word: the image's own and the record's. */
+  private static java.util.List<String> reasonWords() {
+    return java.util.stream.Stream.concat(
+        java.util.Arrays.stream(io.caestream.image.RejectReason.values()).map(io.caestream.image.RejectReason::word),
+        java.util.Arrays.stream(RecordProblem.values()).map(RecordProblem::word)).toList();
   }
 
   /**
@@ -268,8 +266,25 @@ public final class ScorerApp implements AutoCloseable {
     return state;
   }
 
+  /** POST /admin/reload: before the models are loaded there is nothing to reload. */
+  private Map<String, ?> reloadModels() {
+    ModelLine m = models;
+    return m == null ? Map.of("models", "loading") : m.reload();
+  }
+
+  /** Reloads model.repository now (what the watcher and POST /admin/reload do). */
+  public Map<String, String> reload() {
+    return models.reload();
+  }
+
+  /** The first model (the only one without model.repository). */
   public ScoringEngine engine() {
-    return engine;
+    return models.engines().values().iterator().next();
+  }
+
+  /** Every loaded model, by name. */
+  public Map<String, ScoringEngine> engines() {
+    return models.engines();
   }
 
   /** Blocks until Kafka Streams stops by itself (fatal error) or {@link #close()} is called. */
@@ -310,7 +325,7 @@ public final class ScorerApp implements AutoCloseable {
         LOG.warn("Kafka Streams did not close within {} ms", timeout.toMillis());
       }
       streamsMetrics.close();
-      engine.close();
+      models.close();
       http.close();
       closed = clean;
       stopped.countDown();
@@ -327,7 +342,7 @@ public final class ScorerApp implements AutoCloseable {
     /** Model loaded, Kafka Streams RUNNING, and its threads neither failing nor stalled. */
     @Override
     public boolean ready() {
-      return engine != null && state == KafkaStreams.State.RUNNING && streamProblem() == null;
+      return models != null && state == KafkaStreams.State.RUNNING && streamProblem() == null;
     }
 
     private String streamProblem() {
@@ -337,15 +352,17 @@ public final class ScorerApp implements AutoCloseable {
     @Override
     public Map<String, Object> details() {
       Map<String, Object> d = new LinkedHashMap<>();
-      d.put("model", engine == null ? "loading" : "loaded");
+      d.put("model", models == null ? "loading" : "loaded");
       d.put("kafkaStreams", state.name());
       String problem = streamProblem();
       d.put("streamThreads", problem == null ? "ok" : problem);
-      if (engine != null) {
-        d.put("provider", engine.model().provider().provider().word());
-        if (engine.model().provider().fellBack()) {
-          d.put("providerFallback", engine.model().provider().fallbackReason());
+      if (models != null) {
+        d.put("provider", engine().model().provider().provider().word());
+        String calibration = models.calibrationWarnings();
+        if (!calibration.isEmpty()) {
+          d.put("calibration", calibration);
         }
+        d.put("models", models.health());
       }
       return d;
     }

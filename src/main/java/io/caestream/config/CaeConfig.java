@@ -44,7 +44,11 @@ public final class CaeConfig {
   public static final String TOPICS_PARTITIONS = "topics.partitions";
   public static final String TOPICS_REPLICATION = "topics.replication.factor";
   public static final String MODEL_PATH = "model.path";
+  public static final String MODEL_REPOSITORY = "model.repository";
+  public static final String MODEL_ROUTES = "model.routes";
+  public static final String MODEL_REPOSITORY_POLL_MS = "model.repository.poll.ms";
   public static final String MODEL_THRESHOLD = "model.threshold";
+  public static final String MODEL_CALIBRATION_MISMATCH = "model.calibration.mismatch";
   public static final String MODEL_PROVIDER = "model.provider";
   public static final String MODEL_PROVIDER_FALLBACK = "model.provider.fallback";
   public static final String MODEL_BATCH_MAX = "model.batch.max";
@@ -67,6 +71,7 @@ public final class CaeConfig {
   public static final String HTTP_PORT = "http.port";
   public static final String HTTP_HOST = "http.host";
   public static final String HTTP_VIEWER_ENABLED = "http.viewer.enabled";
+  public static final String HTTP_ADMIN_ENABLED = "http.admin.enabled";
   public static final String HTTP_AUTH_USER = "http.auth.user";
   public static final String HTTP_AUTH_PASSWORD = "http.auth.password";
   public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
@@ -93,7 +98,11 @@ public final class CaeConfig {
       key(TOPICS_PARTITIONS, INT, "4", Validators.atLeast(1), "Partitions of topics created by topics.create."),
       key(TOPICS_REPLICATION, INT, "1", Validators.between(1, 32767), "Replication factor of topics created by topics.create."),
       key(MODEL_PATH, PATH, "", Validators.readableFileOrEmpty(), "ONNX model file; empty = the bundled synthetic-surface model. Its <model>.calibration.json is read from beside it."),
+      key(MODEL_REPOSITORY, PATH, "", Validators.directoryOrEmpty(), "Folder of models, one subfolder each: NAME/model.onnx, NAME/model.calibration.json, optional NAME/model.properties (model.threshold, scoring.method, image.fit, image.tile.overlap, image.roi.mask for this model; a mask path is relative to the folder). Empty = model.path as the only model. Folders starting with '.' are skipped (a mounted ConfigMap's ..data)."),
+      key(MODEL_ROUTES, STRING, "", ConfigKey.Validator.ANY, "Which model scores which source (record key): ordered rules GLOB=MODEL[;threshold=X][;sensitivity=F], comma-separated, first match wins; * matches within a path segment, ** across segments, ? one character. threshold replaces the model's threshold for those sources, sensitivity divides it (2 = flags at half the score). A source no rule matches is dead-lettered as no-model. Empty = every source to the only model."),
+      key(MODEL_REPOSITORY_POLL_MS, LONG, "5000", Validators.between(0, 3_600_000), "How often model.repository is checked for new, changed and removed models (their files' hashes are compared, so symlink swaps on a mounted ConfigMap or PVC count, which file-change events miss); 0 = only on POST /admin/reload."),
       key(MODEL_THRESHOLD, OPTIONAL_DOUBLE, "", Validators.positive(), "Anomaly score threshold; empty = the model's calibration."),
+      key(MODEL_CALIBRATION_MISMATCH, STRING, "fail", Validators.oneOf("fail", "warn"), "When a calibration's modelSha256 is not the model's own hash (a retrained model beside an old calibration): fail = refuse to serve that model; warn = serve it uncalibrated (scores only, no anomalies unless model.threshold is set), log a warning and say so on /health/ready."),
       key(MODEL_PROVIDER, STRING, "cpu", Validators.oneOf("cpu", "cuda", "tensorrt"), "ONNX Runtime execution provider."),
       key(MODEL_PROVIDER_FALLBACK, BOOLEAN, "true", ConfigKey.Validator.ANY, "When the GPU provider cannot load: log once and run on CPU (shown in cae_model_info). false = fail start-up."),
       key(MODEL_BATCH_MAX, INT, "8", Validators.between(1, 4096), "Largest inference batch formed across stream threads."),
@@ -114,6 +123,7 @@ public final class CaeConfig {
       key(HTTP_PORT, INT, "9400", Validators.between(0, 65535), "HTTP port for /metrics, /health/* and the viewer; 0 = any free port."),
       key(HTTP_HOST, STRING, "0.0.0.0", Validators.nonEmpty(), "HTTP bind address."),
       key(HTTP_VIEWER_ENABLED, BOOLEAN, "false", ConfigKey.Validator.ANY, "Serve the live anomaly viewer (/ and /api/anomalies: recent camera images) on http.port; demo turns it on."),
+      key(HTTP_ADMIN_ENABLED, BOOLEAN, "false", ConfigKey.Validator.ANY, "Serve POST /admin/reload on http.port (reloads model.repository now and answers what changed), behind http.auth.* when set; off = 404."),
       key(HTTP_AUTH_USER, STRING, "", Validators.basicAuthUser(), "Basic-auth user for the viewer and admin paths; empty = no auth. /metrics and /health/* stay open."),
       key(HTTP_AUTH_PASSWORD, STRING, "", ConfigKey.Validator.ANY, "Basic-auth password (set with http.auth.user; best from env CAE_HTTP_AUTH_PASSWORD)."),
       key(SHUTDOWN_TIMEOUT_MS, LONG, "30000", Validators.between(100, 3_600_000), "How long a clean shutdown may take before the process exits anyway."),

@@ -79,6 +79,16 @@ public final class Validators {
     }, "readable file");
   }
 
+  /** Empty means "not used"; anything else must be a readable folder. */
+  public static ConfigKey.Validator directoryOrEmpty() {
+    return new Described((k, v) -> {
+      String s = String.valueOf(v);
+      if (!s.isEmpty() && !(Files.isDirectory(Path.of(s)) && Files.isReadable(Path.of(s)))) {
+        throw new ConfigException(k, s + " is not a readable folder");
+      }
+    }, "readable folder");
+  }
+
   private static String fmt(double d) {
     return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
   }

@@ -1,7 +1,8 @@
 package io.caestream.image;
 
 /**
- * Why an image cannot be scored. The word is the {@code cae.error.reason} header of the dead
+ * Why an image cannot be scored (what is wrong with the record around it is the stream's own
+ * {@code RecordProblem}). The word is the {@code cae.error.reason} header of the dead
  * letter and the {@code reason} label of {@code cae_rejected_images_total}; it is part of the
  * external contract, so words are only ever added, never renamed.
  */
@@ -23,15 +24,8 @@ public enum RejectReason {
   /** A checksum, compressed stream or header field is wrong. */
   CORRUPT("corrupt"),
   /** A decoder failed for any other reason. */
-  UNDECODABLE("undecodable"),
-  /** The record has no key (source id). */
-  MISSING_KEY("missing-key"),
-  /** A record header (image-id, content-type) is malformed. */
-  BAD_HEADER("bad-header"),
-  /** The record key (source id) is too long to put into a score event that fits its topic. */
-  BAD_KEY("bad-key"),
-  /** An unexpected exception while processing this one record (a bug), not a model failure. */
-  INTERNAL_ERROR("internal-error");
+  UNDECODABLE("undecodable");
+
 
   private final String word;
 

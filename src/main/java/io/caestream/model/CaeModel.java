@@ -10,10 +10,7 @@ import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
 import io.caestream.image.InputSpec;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Map;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * A loaded CAE: the ONNX Runtime session, its metadata and the provider it really runs on.
@@ -63,7 +60,7 @@ public final class CaeModel implements AutoCloseable {
     }
     try {
       ModelMetadata meta = ModelMetadata.from(session.getMetadata().getCustomMetadata(),
-          source.name(), sha256(bytes));
+          source.name(), ModelSource.sha256(bytes));
       String[] io = checkShapes(session, meta.input(), source.name());
       return new CaeModel(env, session, meta, choice, io[0], io[1], threads);
     } catch (OrtException | RuntimeException e) {
@@ -159,14 +156,6 @@ public final class CaeModel implements AutoCloseable {
   /** The provider the session really runs on (CPU after a fallback). */
   public ProviderSelection.Choice provider() {
     return provider;
-  }
-
-  static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static void closeQuietly(OrtSession s) {

@@ -16,6 +16,19 @@ public record ModelSource(String name, byte[] modelBytes, Optional<byte[]> calib
 
   public static final String BUNDLED = "synthetic-surface";
 
+  /** The SHA-256 of the model bytes (hex): its identity, which a calibration must name. */
+  public String sha256() {
+    return sha256(modelBytes);
+  }
+
+  public static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static ModelSource file(Path model) {
     if (!Files.isRegularFile(model)) {
       throw new ModelLoadException("model file " + model + " does not exist");

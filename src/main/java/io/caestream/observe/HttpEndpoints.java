@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * HTTP on {@code http.host:http.port}: {@code /metrics} (Prometheus text, or OpenMetrics when the
  * scraper asks for it), {@code /health/live}, {@code /health/ready} (JSON saying why not), and,
  * when {@link HttpAccess#viewer()} allows, {@code /} the live anomaly viewer and
- * {@code /api/anomalies} its data, behind basic auth when configured ({@link #guardedRoute}; admin
- * paths go there too). Nothing here shows config.
+ * {@code /api/anomalies} its data, and when enabled {@code POST /admin/reload}, both behind basic
+ * auth when configured ({@link #guardedRoute}). Nothing here shows config.
  */
 public final class HttpEndpoints implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpEndpoints.class);
@@ -40,8 +40,20 @@ public final class HttpEndpoints implements AutoCloseable {
   private final BasicAuth auth;
   private final ObjectMapper json = new ObjectMapper();
 
+  /** What {@code POST /admin/reload} does: reload and say what changed (JSON-able). */
+  @FunctionalInterface
+  public interface Reload {
+    Map<String, ?> reload();
+  }
+
   public HttpEndpoints(String host, int port, PrometheusMeterRegistry registry, Health health,
       RecentAnomalies recent, HttpAccess access) {
+    this(host, port, registry, health, recent, access, null);
+  }
+
+  /** @param reload serves {@code POST /admin/reload} (behind the basic auth); null = off (404) */
+  public HttpEndpoints(String host, int port, PrometheusMeterRegistry registry, Health health,
+      RecentAnomalies recent, HttpAccess access, Reload reload) {
     this.registry = registry;
     this.health = health;
     this.recent = recent;
@@ -55,6 +67,9 @@ public final class HttpEndpoints implements AutoCloseable {
     route("/metrics", this::metrics);
     route("/health/live", ex -> healthResponse(ex, health.live()));
     route("/health/ready", ex -> healthResponse(ex, health.ready()));
+    if (reload != null) {
+      guardedRoute("/admin/reload", "POST", ex -> send(ex, 200, "application/json", json.writeValueAsBytes(reload.reload())));
+    }
     if (access.viewer()) {
       guardedRoute("/api/anomalies", ex -> send(ex, 200, "application/json", recent.json().getBytes(StandardCharsets.UTF_8)));
       guardedRoute("/", this::viewer);
@@ -71,6 +86,11 @@ public final class HttpEndpoints implements AutoCloseable {
    * 500 with the exception's class only: messages can carry anything, config included.
    */
   private void route(String path, HttpHandler handler) {
+    route(path, "GET", handler);
+  }
+
+  /** @param allowed GET (GET and HEAD) or POST */
+  private void route(String path, String allowed, HttpHandler handler) {
     server.createContext(path, ex -> {
       try {
         if (!ex.getRequestURI().getPath().equals(path)) {
@@ -78,8 +98,9 @@ public final class HttpEndpoints implements AutoCloseable {
           return;
         }
         String method = ex.getRequestMethod();
-        if (!method.equals("GET") && !method.equals("HEAD")) {
-          ex.getResponseHeaders().set("Allow", "GET, HEAD");
+        boolean ok = allowed.equals("POST") ? method.equals("POST") : method.equals("GET") || method.equals("HEAD");
+        if (!ok) {
+          ex.getResponseHeaders().set("Allow", allowed.equals("POST") ? "POST" : "GET, HEAD");
           send(ex, 405, "text/plain; charset=utf-8", "method not allowed\n".getBytes(StandardCharsets.UTF_8));
           return;
         }
@@ -105,7 +126,11 @@ public final class HttpEndpoints implements AutoCloseable {
    * challenge without the right credentials. For the viewer and admin paths, never for probes.
    */
   private void guardedRoute(String path, HttpHandler handler) {
-    route(path, ex -> {
+    guardedRoute(path, "GET", handler);
+  }
+
+  private void guardedRoute(String path, String allowed, HttpHandler handler) {
+    route(path, allowed, ex -> {
       if (auth != null && !auth.allows(ex.getRequestHeaders().getFirst("Authorization"))) {
         ex.getResponseHeaders().set("WWW-Authenticate", BasicAuth.CHALLENGE);
         send(ex, 401, "text/plain; charset=utf-8", "authentication required\n".getBytes(StandardCharsets.UTF_8));

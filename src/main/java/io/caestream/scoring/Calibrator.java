@@ -36,6 +36,10 @@ public final class Calibrator {
   public static Calibration calibrate(ImageScorer scorer, List<Path> normalImages,
       List<Path> normalizationImages, double quantile, String modelSha256, int threads,
       IntConsumer progress) {
+    // The hash binds the calibration to its model: serving refuses a calibration without it.
+    if (modelSha256 == null || !modelSha256.matches("[0-9a-f]{64}")) {
+      throw new IllegalArgumentException("the model's SHA-256 is needed to bind the calibration to it, got " + modelSha256);
+    }
     if (normalImages.isEmpty()) {
       throw new IllegalArgumentException("no normal images to calibrate on");
     }

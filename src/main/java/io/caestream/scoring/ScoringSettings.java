@@ -41,6 +41,11 @@ public record ScoringSettings(ScoringMethod method, double smoothingSigma, doubl
     return new ScoringSettings(method, smoothingSigma, mapSigma, threshold, pixelThreshold, n);
   }
 
+  /** The same settings with another image threshold (a route's override); the pixel one stays. */
+  public ScoringSettings withThreshold(double t) {
+    return new ScoringSettings(method, smoothingSigma, mapSigma, t, pixelThreshold, normalization);
+  }
+
   public boolean calibrated() {
     return !Double.isNaN(threshold);
   }

@@ -6,7 +6,7 @@ import io.caestream.scoring.ScoringEngine;
 public record ModelInfo(String name, String version, String provider) {
   public static ModelInfo of(ScoringEngine engine) {
     var m = engine.model();
-    return new ModelInfo(m.metadata().name(), m.metadata().version(), m.provider().provider().word());
+    return new ModelInfo(engine.name(), engine.version(), m.provider().provider().word());
   }
 
   ScoreEvent.Model event() {

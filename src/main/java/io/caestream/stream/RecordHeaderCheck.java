@@ -1,7 +1,5 @@
 package io.caestream.stream;
 
-import io.caestream.image.ImageRejectedException;
-import io.caestream.image.RejectReason;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -19,7 +17,7 @@ final class RecordHeaderCheck {
   private RecordHeaderCheck() {}
 
   /** The image id from the header, or null when absent. */
-  static String imageId(Headers headers) throws ImageRejectedException {
+  static String imageId(Headers headers) throws RecordRejectedException {
     String id = text(headers, IMAGE_ID, MAX_ID);
     if (id != null) {
       if (id.isBlank()) {
@@ -35,7 +33,7 @@ final class RecordHeaderCheck {
     return id;
   }
 
-  private static String text(Headers headers, String key, int max) throws ImageRejectedException {
+  private static String text(Headers headers, String key, int max) throws RecordRejectedException {
     Header last = null;
     int count = 0;
     for (Header h : headers.headers(key)) {
@@ -66,7 +64,7 @@ final class RecordHeaderCheck {
     }
   }
 
-  private static ImageRejectedException bad(String message) {
-    return new ImageRejectedException(RejectReason.BAD_HEADER, message);
+  private static RecordRejectedException bad(String message) {
+    return new RecordRejectedException(RecordProblem.BAD_HEADER, message);
   }
 }

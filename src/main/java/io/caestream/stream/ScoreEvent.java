@@ -15,8 +15,8 @@ import java.util.List;
  * their own, so a rename inside {@code scoring} cannot change the JSON by accident.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
-public record ScoreEvent(String imageId, String source, double score, double threshold,
-    boolean anomalous, double normalizedScore, Box region, List<Area> regions, Model model,
+public record ScoreEvent(String imageId, String source, double score, Double threshold,
+    String thresholdFrom, boolean anomalous, Double normalizedScore, Box region, List<Area> regions, Model model,
     long capturedAt, long scoredAt, double latencyMs, Input input) {
 
   /** The worst region: bounding box in frame pixels and share of the frame in percent. */
@@ -39,12 +39,30 @@ public record ScoreEvent(String imageId, String source, double score, double thr
   /** Where the image came from. */
   public record Input(String topic, int partition, long offset) {}
 
-  /** The event for a scored image: the one place that maps a {@link ScoreResult} to the contract. */
+  /**
+   * The event for a scored image: the one place that maps a {@link ScoreResult} to the contract.
+   * An uncalibrated model (a calibration mismatch served with warn) has no threshold: threshold
+   * and normalizedScore are then null, not NaN, which JSON cannot carry as a number.
+   */
   public static ScoreEvent of(String imageId, String source, ScoreResult r, Model model, long capturedAt,
       double latencyMs, Input input) {
-    return new ScoreEvent(imageId, source, r.score(), r.threshold(), r.anomalous(), r.normalizedScore(),
+    return of(imageId, source, r, null, model, capturedAt, latencyMs, input);
+  }
+
+  /**
+   * @param thresholdFrom where the applied threshold came from: {@code calibration},
+   *     {@code model.threshold}, {@code route:GLOB} (a {@code model.routes} rule), {@code none}
+   */
+  public static ScoreEvent of(String imageId, String source, ScoreResult r, String thresholdFrom, Model model,
+      long capturedAt, double latencyMs, Input input) {
+    return new ScoreEvent(imageId, source, r.score(), finite(r.threshold()), thresholdFrom, r.anomalous(),
+        finite(r.normalizedScore()),
         Box.of(r.region()), r.regions().stream().map(Area::of).toList(), model, capturedAt,
         System.currentTimeMillis(), latencyMs, input);
+  }
+
+  private static Double finite(double d) {
+    return Double.isFinite(d) ? d : null;
   }
 
   /** The longest record key (source id) accepted; longer ones are dead-lettered as bad-key. */
@@ -63,7 +81,9 @@ public record ScoreEvent(String imageId, String source, double score, double thr
     int i = Integer.MIN_VALUE;
     List<Area> regions = Collections.nCopies(io.caestream.scoring.ImageScorer.MAX_REGIONS,
         new Area(i, i, i, i, d, d));
-    return new ScoreEvent(imageId, source, d, d, false, d, new Box(i, i, i, i, d), regions,
+    // Globs have no control characters (SourceRoutes refuses them): three UTF-8 bytes each at worst.
+    String thresholdFrom = "route:" + "\u20ac".repeat(io.caestream.scoring.SourceRoutes.MAX_GLOB);
+    return new ScoreEvent(imageId, source, d, d, thresholdFrom, false, d, new Box(i, i, i, i, d), regions,
         model.event(), Long.MIN_VALUE, Long.MIN_VALUE, d,
         new Input(inputTopic, Integer.MIN_VALUE, Long.MIN_VALUE)).toJson().length;
   }

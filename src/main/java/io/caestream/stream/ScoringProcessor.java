@@ -1,12 +1,11 @@
 package io.caestream.stream;
 
 import io.caestream.image.ImageRejectedException;
-import io.caestream.image.RejectReason;
 import io.caestream.scoring.Heatmaps;
 import io.caestream.scoring.ImageScorer;
 import io.caestream.scoring.ScoreResult;
-import io.caestream.scoring.ScoringObserver;
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -25,23 +24,20 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
   static final String TO_MAPS = "to-maps";
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScoringProcessor.class);
-  private final ImageScorer scorer;
+  private final SourceScorer scorer;
   private final int maxDeadLetterBytes;
-  private final ScoringObserver observer;
-  private final ModelInfo model;
+  private final StreamListener listener;
   private final boolean mapsTopic;
   private final ImageScorer.KeepMap keep;
   private ProcessorContext<byte[], byte[]> context;
 
-  ScoringProcessor(ImageScorer scorer, ScoringObserver observer, ModelInfo model,
-      int maxDeadLetterBytes, boolean mapsTopic) {
+  ScoringProcessor(SourceScorer scorer, StreamListener listener, int maxDeadLetterBytes, boolean mapsTopic) {
     this.mapsTopic = mapsTopic;
-    this.keep = mapsTopic || observer.wantsHeatmaps() ? ImageScorer.KeepMap.ANOMALOUS
+    this.keep = mapsTopic || listener.wantsHeatmaps() ? ImageScorer.KeepMap.ANOMALOUS
         : ImageScorer.KeepMap.NEVER;
     this.maxDeadLetterBytes = maxDeadLetterBytes;
     this.scorer = scorer;
-    this.observer = observer;
-    this.model = model;
+    this.listener = listener;
   }
 
   @Override
@@ -52,8 +48,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
   /** The viewer is a nicety: it must never fail a record whose results are already forwarded. */
   private void publishToViewer(byte[] eventJson, byte[] image, ScoreResult result, byte[] heatmap) {
     try {
-      observer.anomalyPublished(eventJson, image, result.source().width(), result.source().height(),
-          observer.wantsHeatmaps() ? heatmap : null);
+      listener.anomalyPublished(eventJson, image, result.source().width(), result.source().height(),
+          listener.wantsHeatmaps() ? heatmap : null);
     } catch (RuntimeException e) {
       LOG.warn("live viewer update failed: {}", e.toString());
     }
@@ -68,42 +64,52 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     long offset = meta == null ? -1 : meta.offset();
     try {
       if (record.key() == null) {
-        throw new ImageRejectedException(RejectReason.MISSING_KEY, "the record has no key (source id)");
+        throw new RecordRejectedException(RecordProblem.MISSING_KEY, "the record has no key (source id)");
       }
       if (record.key().length > ScoreEvent.MAX_SOURCE_BYTES) {
         // The key goes into the event: a bounded key keeps every event within ScoreEvent.maxBytes.
-        throw new ImageRejectedException(RejectReason.BAD_KEY, "the record key (source id) is "
+        throw new RecordRejectedException(RecordProblem.BAD_KEY, "the record key (source id) is "
             + record.key().length + " bytes, more than " + ScoreEvent.MAX_SOURCE_BYTES);
       }
       String imageId = RecordHeaderCheck.imageId(record.headers());
-      ScoreResult result = scorer.score(record.value(), keep);
+      String source = new String(record.key(), StandardCharsets.UTF_8);
+      SourceScorer.Scored scored = scorer.score(source, record.value(), keep);
+      ModelInfo model = scored.model();
+      ScoreResult result = scored.result();
       long end = System.nanoTime();
       ScoreEvent event = ScoreEvent.of(imageId != null ? imageId : topic + "-" + partition + "-" + offset,
-          new String(record.key(), StandardCharsets.UTF_8), result, model.event(), record.timestamp(),
-          (end - start) / 1e6, new ScoreEvent.Input(topic, partition, offset));
-      Record<byte[], byte[]> out = record.withValue(event.toJson())
-          .withHeaders(new org.apache.kafka.common.header.internals.RecordHeaders());
-      byte[] heatmap = result.map() == null ? null
-          : Heatmaps.greyPng(result.map(), scorer.settings().pixelThreshold());
+          source, result, scored.thresholdFrom(), model.event(), record.timestamp(), (end - start) / 1e6,
+          new ScoreEvent.Input(topic, partition, offset));
+      Record<byte[], byte[]> out = record.withValue(event.toJson()).withHeaders(new RecordHeaders());
+      byte[] heatmap = result.map() == null ? null : Heatmaps.greyPng(result.map(), scored.pixelThreshold());
       // Everything that can fail runs before the first forward: a failure then leaves no partial
       // output, and the error handler's dead letter is this record's one and only result.
-      observer.scored(result, System.nanoTime() - start);
+      listener.scored(model, result, System.nanoTime() - start);
       context.forward(out, TO_SCORES);
       if (result.anomalous()) {
         context.forward(out, TO_ANOMALIES);
         if (mapsTopic && heatmap != null) {
-          var headers = new org.apache.kafka.common.header.internals.RecordHeaders()
+          var headers = new RecordHeaders()
               .add("image-id", event.imageId().getBytes(StandardCharsets.UTF_8))
               .add("content-type", "image/png".getBytes(StandardCharsets.UTF_8));
           context.forward(out.withValue(heatmap).withHeaders(headers), TO_MAPS);
         }
         publishToViewer(out.value(), record.value(), result, heatmap);
       }
+    } catch (RecordRejectedException e) {
+      deadLetter(record, e.problem().word(), e.getMessage(), null, topic, partition, offset);
     } catch (ImageRejectedException e) {
-      DeadLetter d = DeadLetter.of(record.key(), record.value(), record.headers(), e.reason().word(),
-          e.getMessage(), topic, partition, offset, maxDeadLetterBytes);
-      context.forward(record.withKey(d.key()).withValue(d.value()).withHeaders(d.headers()), TO_DLQ);
-      observer.rejected(e.reason());
+      // The record had a source (else it would be a record problem), so it had a model.
+      ModelInfo model = scorer.modelFor(new String(record.key(), StandardCharsets.UTF_8));
+      deadLetter(record, e.reason().word(), e.getMessage(), model, topic, partition, offset);
     }
+  }
+
+  private void deadLetter(Record<byte[], byte[]> record, String reason, String message, ModelInfo model,
+      String topic, int partition, long offset) {
+    DeadLetter d = DeadLetter.of(record.key(), record.value(), record.headers(), reason, message, topic,
+        partition, offset, maxDeadLetterBytes);
+    context.forward(record.withKey(d.key()).withValue(d.value()).withHeaders(d.headers()), TO_DLQ);
+    listener.rejected(model, reason);
   }
 }

@@ -1,7 +1,5 @@
 package io.caestream.stream;
 
-import io.caestream.scoring.ImageScorer;
-import io.caestream.scoring.ScoringObserver;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.Topology;
@@ -17,8 +15,8 @@ public final class ScoringTopology {
 
   private ScoringTopology() {}
 
-  public static Topology build(Topics topics, ImageScorer scorer, ScoringObserver observer, ModelInfo model) {
-    return build(topics, scorer, observer, model, Integer.MAX_VALUE);
+  public static Topology build(Topics topics, SourceScorer scorer, StreamListener listener) {
+    return build(topics, scorer, listener, Integer.MAX_VALUE);
   }
 
   /**
@@ -26,13 +24,13 @@ public final class ScoringTopology {
    *     accept (see {@link StreamsSettings#maxDeadLetterBytes}); a larger one is written without
    *     the image ({@link DeadLetter})
    */
-  public static Topology build(Topics topics, ImageScorer scorer, ScoringObserver observer, ModelInfo model,
+  public static Topology build(Topics topics, SourceScorer scorer, StreamListener listener,
       int maxDeadLetterBytes) {
     Topology t = new Topology();
     ByteArrayDeserializer d = new ByteArrayDeserializer();
     ByteArraySerializer s = new ByteArraySerializer();
     t.addSource(SOURCE, d, d, topics.input());
-    t.addProcessor(PROCESSOR, () -> new ScoringProcessor(scorer, observer, model, maxDeadLetterBytes,
+    t.addProcessor(PROCESSOR, () -> new ScoringProcessor(scorer, listener, maxDeadLetterBytes,
         topics.mapsEnabled()), SOURCE);
     t.addSink(ScoringProcessor.TO_SCORES, topics.scores(), s, s, PROCESSOR);
     t.addSink(ScoringProcessor.TO_ANOMALIES, topics.anomalies(), s, s, PROCESSOR);

@@ -1,8 +1,6 @@
 package io.caestream.stream;
 
-import io.caestream.image.RejectReason;
 import io.caestream.model.ModelFailureException;
-import io.caestream.scoring.ScoringObserver;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -27,12 +25,12 @@ public final class UnexpectedErrorHandler implements ProcessingExceptionHandler 
   static final String DLQ_TOPIC_CONFIG = "cae.dlq.topic";
   /** Config entry: the largest dead letter the producer and the topic accept ({@link DeadLetter}). */
   public static final String DLQ_MAX_BYTES_CONFIG = "cae.dlq.max.bytes";
-  /** Config entry carrying the {@link ScoringObserver} (an object, not a string) for the metrics. */
-  public static final String OBSERVER_CONFIG = "cae.scoring.observer";
+  /** Config entry carrying the {@link StreamListener} (an object, not a string) for the metrics. */
+  public static final String LISTENER_CONFIG = "cae.stream.listener";
   private static final Logger LOG = LoggerFactory.getLogger(UnexpectedErrorHandler.class);
   private String dlqTopic;
   private int dlqMaxBytes = Integer.MAX_VALUE;
-  private ScoringObserver observer = ScoringObserver.NONE;
+  private StreamListener listener = StreamListener.NONE;
 
   @Override
   public void configure(Map<String, ?> configs) {
@@ -41,8 +39,8 @@ public final class UnexpectedErrorHandler implements ProcessingExceptionHandler 
     if (configs.get(DLQ_MAX_BYTES_CONFIG) != null) {
       dlqMaxBytes = Integer.parseInt(configs.get(DLQ_MAX_BYTES_CONFIG).toString());
     }
-    if (configs.get(OBSERVER_CONFIG) instanceof ScoringObserver o) {
-      observer = o;
+    if (configs.get(LISTENER_CONFIG) instanceof StreamListener l) {
+      listener = l;
     }
   }
 
@@ -63,9 +61,9 @@ public final class UnexpectedErrorHandler implements ProcessingExceptionHandler 
     LOG.error("unexpected error on {}-{}@{}; dead-lettering the record", context.topic(),
         context.partition(), context.offset(), exception);
     DeadLetter d = DeadLetter.of(context.sourceRawKey(), context.sourceRawValue(), context.headers(),
-        RejectReason.INTERNAL_ERROR.word(), String.valueOf(exception), context.topic(), context.partition(),
+        RecordProblem.INTERNAL_ERROR.word(), String.valueOf(exception), context.topic(), context.partition(),
         context.offset(), dlqMaxBytes);
-    observer.rejected(RejectReason.INTERNAL_ERROR);
+    listener.rejected(null, RecordProblem.INTERNAL_ERROR.word());
     return Response.resume(List.of(new ProducerRecord<>(dlqTopic, null, d.key(), d.value(), d.headers())));
   }
 

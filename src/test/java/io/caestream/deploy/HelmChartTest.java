@@ -702,6 +702,46 @@ class HelmChartTest {
     }
 
     @Test
+    void aRepositoryFromAConfigMapIsMountedWholeSoItsSymlinkSwapsAreSeen() throws IOException {
+      Manifests m =
+          render(
+              """
+              model:
+                repository:
+                  type: configMap
+                  configMap:
+                    name: line-models
+                    items:
+                      - {key: housing.onnx, path: housing/model.onnx}
+                      - {key: housing.calibration.json, path: housing/model.calibration.json}
+                  routes: "line-1/*=housing"
+              http: {admin: {enabled: true}}
+              """);
+      Map<String, Object> mount = m.mountAt(m.container(), "/var/lib/cae-stream/models");
+      assertThat(mount).containsEntry("readOnly", true).doesNotContainKey("subPath");
+      Map<String, Object> cm = map(m.volumeNamed((String) mount.get("name")), "configMap");
+      assertThat(cm).containsEntry("name", "line-models");
+      assertThat(cm.get("items").toString()).contains("housing/model.onnx").contains("housing/model.calibration.json");
+      assertThat(m.env().get("CAE_MODEL_REPOSITORY")).containsEntry("value", "/var/lib/cae-stream/models");
+      assertThat(m.env().get("CAE_MODEL_ROUTES")).containsEntry("value", "line-1/*=housing");
+      assertThat(m.env().get("CAE_MODEL_REPOSITORY_POLL_MS")).containsEntry("value", "5000");
+      assertThat(m.env()).doesNotContainKey("CAE_MODEL_PATH");
+    }
+
+    @Test
+    void aRepositoryFromAPvcNeedsAClaimAndExcludesModelVolume() throws IOException {
+      Manifests m = render("model: {repository: {type: pvc, pvc: {claimName: line-models}}}\n");
+      Map<String, Object> mount = m.mountAt(m.container(), "/var/lib/cae-stream/models");
+      assertThat(map(m.volumeNamed((String) mount.get("name")), "persistentVolumeClaim"))
+          .containsEntry("claimName", "line-models");
+      assertThatThrownBy(() -> render("model: {repository: {type: pvc}}\n"))
+          .hasMessageContaining("model.repository.pvc.claimName");
+      assertThatThrownBy(() -> render("model: {repository: {type: pvc, pvc: {claimName: a}}, volume: {type: pvc, pvc: {claimName: b}}}\n"))
+          .hasMessageContaining("exclusive");
+      assertThatThrownBy(() -> render("config: {model.routes: '*=a'}\n")).hasMessageContaining("model.repository.routes");
+    }
+
+    @Test
     void pvcNeedsAClaim() {
       assertThatThrownBy(() -> render("model: {volume: {type: pvc}}\n")).hasMessageContaining("model.volume.pvc.claimName");
     }

@@ -53,7 +53,8 @@ class AlertRulesTest {
           "cae_scoring_latency_seconds_count",
           "cae_scoring_latency_seconds_max",
           "cae_anomaly_threshold",
-          "cae_model_info");
+          "cae_model_info",
+          "cae_model_reloads_total");
 
   @Test
   void promtoolAcceptsTheRules() {

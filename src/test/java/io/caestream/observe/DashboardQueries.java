@@ -71,6 +71,8 @@ public final class DashboardQueries {
     v.put("$__range", "1h");
     v.put("${instance}", ".+");
     v.put("$instance", ".+");
+    v.put("${model}", ".+");
+    v.put("$model", ".+");
     return Collections.unmodifiableMap(v);
   }
 

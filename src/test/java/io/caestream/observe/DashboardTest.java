@@ -101,6 +101,24 @@ class DashboardTest {
   }
 
   @Test
+  void hasAModelVariableThatRawModelSeriesFollow() {
+    JsonNode v = variable("model");
+    JsonNode q = v.path("query");
+    assertThat(q.isTextual() ? q.asText() : q.path("query").asText())
+        .isEqualTo("label_values(cae_model_info{instance=~\"$instance\"}, model)");
+    assertThat(v.path("includeAll").asBoolean()).isTrue();
+    assertThat(v.path("allValue").asText()).isEqualTo(".+");
+    for (PanelQuery pq : DashboardQueries.panelQueries()) {
+      if (DashboardQueries.metricNames(pq.rawExpr()).stream().anyMatch(n -> n.startsWith("cae_"))) {
+        assertThat(pq.rawExpr()).as("%s/%s filters by model", pq.panelTitle(), pq.refId())
+            .contains("model=~\"$model\"");
+      }
+    }
+    assertThat(DashboardQueries.panelQueries()).as("a panel of reloads")
+        .anyMatch(pq -> pq.rawExpr().contains("cae_model_reloads_total") && pq.rawExpr().contains("result"));
+  }
+
+  @Test
   void hasTheRequiredPanels() {
     List<String> titles =
         DashboardQueries.panels().stream().map(p -> p.path("title").asText()).toList();

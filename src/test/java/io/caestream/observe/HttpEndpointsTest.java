@@ -75,8 +75,8 @@ class HttpEndpointsTest {
   @BeforeEach
   void start() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    metrics = new CaeMetrics(0.01, null, "synthetic-surface", "abc123", "cpu");
-    metrics.bindTo(registry);
+    metrics = new CaeMetrics(registry, CaeMetricsTest.REASONS, java.util.List.of(new CaeMetrics.Threshold(0.01, null)));
+    metrics.register("synthetic-surface", "abc123", "cpu", 0.01);
     health = new FakeHealth();
     recent = new RecentAnomalies(4);
     http = new HttpEndpoints("127.0.0.1", 0, registry, health, recent, HttpAccess.OPEN);
@@ -104,14 +104,14 @@ class HttpEndpointsTest {
 
   @Test
   void metricsArePrometheusTextByDefault() throws Exception {
-    metrics.rejected(RejectReason.TRUNCATED);
+    metrics.rejected(RejectReason.TRUNCATED.word());
     HttpResponse<String> r = get("/metrics");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(type(r)).startsWith("text/plain").contains("version=0.0.4");
     assertThat(r.body())
         .contains("# TYPE cae_images_total counter")
-        .contains("cae_images_total{outcome=\"normal\"} 0")
-        .contains("cae_rejected_images_total{reason=\"truncated\"} 1")
+        .contains("cae_images_total{model=\"synthetic-surface\",outcome=\"normal\"} 0")
+        .contains("cae_rejected_images_total{model=\"none\",reason=\"truncated\"} 1")
         .contains("cae_model_info{model=\"synthetic-surface\",provider=\"cpu\",version=\"abc123\"} 1")
         .doesNotContain("# EOF");
     PrometheusText.parse(r.body()); // every line is a valid sample or comment
@@ -126,8 +126,8 @@ class HttpEndpointsTest {
       assertThat(r.body()).endsWith("# EOF\n");
       assertThat(r.body())
           .contains("# TYPE cae_images counter")
-          .contains("cae_images_total{outcome=\"anomalous\"} 0")
-          .contains("cae_reconstruction_error_bucket{le=\"+Inf\"} 0");
+          .contains("cae_images_total{model=\"synthetic-surface\",outcome=\"anomalous\"} 0")
+          .contains("cae_reconstruction_error_bucket{model=\"synthetic-surface\",le=\"+Inf\"} 0");
     }
     HttpResponse<String> text = get("/metrics", "Accept", "text/plain;version=0.0.4;q=1,*/*;q=0.1");
     assertThat(type(text)).startsWith("text/plain");

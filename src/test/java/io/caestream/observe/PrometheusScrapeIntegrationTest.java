@@ -98,23 +98,30 @@ class PrometheusScrapeIntegrationTest {
     assertThat(names).as("stream thread process rate (dashboard)").contains("kafka_stream_thread_process_rate");
     assertThat(names).as("JVM metrics").anyMatch(n -> n.startsWith("jvm_"))
         .contains("jvm_memory_used_bytes", "jvm_memory_max_bytes");
+    String m = scorer.app.engine().name();
     for (String outcome : List.of("normal", "anomalous", "rejected")) {
-      assertThat(text.find("cae_images_total", "outcome", outcome)).as("outcome %s", outcome).isPresent();
+      assertThat(text.find("cae_images_total", "model", m, "outcome", outcome)).as("outcome %s", outcome).isPresent();
     }
-    assertThat(text.value("cae_images_total", "outcome", "normal")).isPositive();
-    assertThat(text.value("cae_images_total", "outcome", "rejected")).isPositive();
-    assertThat(text.value("cae_rejected_images_total", "reason", "empty")
-        + text.value("cae_rejected_images_total", "reason", "unknown-format")).isPositive();
-    assertThat(text.value("cae_anomaly_threshold"))
+    assertThat(text.value("cae_images_total", "model", m, "outcome", "normal")).isPositive();
+    assertThat(text.value("cae_images_total", "model", m, "outcome", "rejected")).isPositive();
+    assertThat(text.value("cae_rejected_images_total", "model", m, "reason", "empty")
+        + text.value("cae_rejected_images_total", "model", m, "reason", "unknown-format")).isPositive();
+    assertThat(text.value("cae_anomaly_threshold", "model", m))
         .isEqualTo(scorer.app.engine().scorer().settings().threshold());
+    // Every cae_ series says which model it is about; records no model saw count under none.
+    assertThat(text.samples()).filteredOn(x -> x.name().startsWith("cae_"))
+        .allSatisfy(x -> assertThat(x.labels()).containsKey("model"));
+    assertThat(text.value("cae_images_total", "model", CaeMetrics.NO_MODEL, "outcome", "rejected")).isZero();
+    assertThat(text.value("cae_model_reloads_total", "model", m, "result", "refused")).isZero();
     PrometheusText.Sample info = text.find("cae_model_info").orElseThrow();
     assertThat(info.value()).isEqualTo(1.0);
     assertThat(info.labels().keySet()).containsExactlyInAnyOrder("model", "version", "provider");
     assertThat(info.label("provider")).isEqualTo("cpu");
+    assertThat(info.label("version")).as("model hash prefix . calibration hash prefix").matches("[0-9a-f]{12}\\.[0-9a-f]{8}");
     // The reconstruction-error histogram resolves the scores: not everything in +Inf.
-    double all = text.value("cae_reconstruction_error_bucket", "le", "+Inf");
+    double all = text.value("cae_reconstruction_error_bucket", "model", m, "le", "+Inf");
     double belowThreshold = text.named("cae_reconstruction_error_bucket").stream()
-        .filter(s -> PrometheusText.parseLe(s.label("le")) <= text.value("cae_anomaly_threshold") * 1.0000001)
+        .filter(s -> PrometheusText.parseLe(s.label("le")) <= text.value("cae_anomaly_threshold", "model", m) * 1.0000001)
         .mapToDouble(PrometheusText.Sample::value).max().orElse(0);
     assertThat(belowThreshold).as("scores at or below the threshold, of %s", all).isPositive();
   }

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caestream.config.CaeConfig;
-import io.caestream.image.RejectReason;
 import io.caestream.image.TestImages;
 import io.caestream.model.BatchListener;
 import io.caestream.model.ModelFailureException;
 import io.caestream.scoring.ScoreResult;
 import io.caestream.scoring.ScoringEngine;
-import io.caestream.scoring.ScoringObserver;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,20 +24,20 @@ class FailureHandlingTest {
   private final Topics topics = Topics.from(CaeConfig.defaults());
   private final byte[] key = "cam".getBytes(StandardCharsets.UTF_8);
 
-  private Properties props(ScoringObserver observer) {
+  private Properties props(StreamListener observer) {
     Properties p = StreamsSettings.of(CaeConfig.defaults().with(Map.of("kafka.bootstrap.servers", "unused:9092")));
-    p.put(UnexpectedErrorHandler.OBSERVER_CONFIG, observer);
+    p.put(UnexpectedErrorHandler.LISTENER_CONFIG, observer);
     return p;
   }
 
   @Test
   void anUnexpectedErrorDeadLettersThatRecordAndTheStreamGoesOn() {
-    List<RejectReason> seen = new ArrayList<>();
-    ScoringObserver failsOnce = new ScoringObserver() {
+    List<String> seen = new ArrayList<>();
+    StreamListener failsOnce = new StreamListener() {
       private boolean failed;
 
       @Override
-      public void scored(ScoreResult result, long latencyNanos) {
+      public void scored(ModelInfo model, ScoreResult result, long latencyNanos) {
         if (!failed) {
           failed = true;
           throw new IllegalStateException("a bug in a listener");
@@ -47,13 +45,13 @@ class FailureHandlingTest {
       }
 
       @Override
-      public void rejected(RejectReason reason) {
+      public void rejected(ModelInfo model, String reason) {
         seen.add(reason);
       }
     };
     try (ScoringEngine engine = ScoringEngine.open(CaeConfig.defaults(), BatchListener.NONE);
-        TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, engine.scorer(),
-            failsOnce, ModelInfo.of(engine)), props(failsOnce))) {
+        TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, RoutedScorer.of(engine),
+            failsOnce), props(failsOnce))) {
       var in = driver.createInputTopic(topics.input(), new ByteArraySerializer(), new ByteArraySerializer());
       var dlq = driver.createOutputTopic(topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
       var scores = driver.createOutputTopic(topics.scores(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -64,7 +62,7 @@ class FailureHandlingTest {
       assertThat(new String(dead.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8))
           .isEqualTo("internal-error");
       assertThat(dead.value()).isEqualTo(png);
-      assertThat(seen).containsExactly(RejectReason.INTERNAL_ERROR);
+      assertThat(seen).containsExactly(RecordProblem.INTERNAL_ERROR.word());
       // Nothing was forwarded for the failed record: its dead letter is its only result.
       // The second record is scored normally.
       assertThat(scores.readRecordsToList()).hasSize(1);
@@ -74,12 +72,11 @@ class FailureHandlingTest {
 
   @Test
   void aModelFailureFailsTheThreadInsteadOfDeadLettering() {
-    ScoringEngine engine = ScoringEngine.open(CaeConfig.defaults(), BatchListener.NONE);
-    var scorer = engine.scorer();
-    ModelInfo info = ModelInfo.of(engine);
-    engine.close();
-    try (TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, scorer,
-        ScoringObserver.NONE, info), props(ScoringObserver.NONE))) {
+    SourceScorer failing = (source, image, keep) -> {
+      throw new ModelFailureException("ONNX Runtime run failed (faked)", null);
+    };
+    try (TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, failing,
+        StreamListener.NONE), props(StreamListener.NONE))) {
       var in = driver.createInputTopic(topics.input(), new ByteArraySerializer(), new ByteArraySerializer());
       var dlq = driver.createOutputTopic(topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
       assertThatThrownBy(() -> in.pipeInput(key, TestImages.greyPng(64, 64)))
@@ -92,8 +89,8 @@ class FailureHandlingTest {
   void aDeadLetterTooLargeForItsTopicIsWrittenWithoutTheImage() {
     try (ScoringEngine engine = ScoringEngine.open(CaeConfig.defaults().with(Map.of(CaeConfig.IMAGE_MAX_BYTES, "2000")),
         BatchListener.NONE);
-        TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, engine.scorer(),
-            ScoringObserver.NONE, ModelInfo.of(engine), 5000), props(ScoringObserver.NONE))) {
+        TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, RoutedScorer.of(engine),
+            StreamListener.NONE, 5000), props(StreamListener.NONE))) {
       var in = driver.createInputTopic(topics.input(), new ByteArraySerializer(), new ByteArraySerializer());
       var dlq = driver.createOutputTopic(topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
       in.pipeInput(key, new byte[3000]);

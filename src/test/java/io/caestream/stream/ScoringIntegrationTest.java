@@ -84,7 +84,7 @@ class ScoringIntegrationTest {
         assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
         // Every scored image went through the batcher, and no batch was larger than the two
         // stream threads that feed it (a batcher that held images across records would be).
-        var batches = app.metrics().batchSizes();
+        var batches = app.metrics().batchSizes(app.engine().name());
         long scored = v.results() - (total / 10 + 1);
         assertThat(batches.totalAmount()).as("images through the batcher").isGreaterThanOrEqualTo(scored);
         // The bucket counts are cumulative over the run (unlike max(), which decays).

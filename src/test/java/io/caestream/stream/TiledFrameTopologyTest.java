@@ -12,7 +12,6 @@ import io.caestream.model.BatchListener;
 import io.caestream.scoring.Calibration;
 import io.caestream.scoring.Calibrator;
 import io.caestream.scoring.ScoringEngine;
-import io.caestream.scoring.ScoringObserver;
 import io.caestream.testing.ExternalTool;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -75,7 +74,7 @@ class TiledFrameTopologyTest {
       Topics topics = Topics.from(config);
       Properties p = StreamsSettings.of(config.with(Map.of("kafka.bootstrap.servers", "unused:9092")));
       try (TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics,
-          engine.scorer(), ScoringObserver.NONE, ModelInfo.of(engine)), p)) {
+          RoutedScorer.of(engine), StreamListener.NONE), p)) {
         ByteArraySerializer s = new ByteArraySerializer();
         ByteArrayDeserializer d = new ByteArrayDeserializer();
         TestInputTopic<byte[], byte[]> input = driver.createInputTopic(topics.input(), s, s);
