@@ -47,7 +47,19 @@ final class ModelLine implements AutoCloseable {
   private static final long RETIRE_TIMEOUT_MS = 60_000;
 
   /** The loaded state of one model. */
-  private record Loaded(ScoringEngine engine, Slot batches, RoutedScorer.Served served, String fingerprint) {}
+  private record Loaded(ScoringEngine engine, Slot batches, RoutedScorer.Served served, String fingerprint,
+      ScoringEngine shadow) {
+    Loaded(ScoringEngine engine, Slot batches, RoutedScorer.Served served, String fingerprint) {
+      this(engine, batches, served, fingerprint, null);
+    }
+
+    void close() {
+      engine.close();
+      if (shadow != null) {
+        shadow.close();
+      }
+    }
+  }
 
   private final CaeConfig config;
   private final Path repository;
@@ -109,7 +121,7 @@ final class ModelLine implements AutoCloseable {
       return new ModelLine(config, repository.isEmpty() ? null : Path.of(repository), loaded,
           new RoutedScorer(routes, served(loaded)));
     } catch (RuntimeException e) {
-      loaded.values().forEach(l -> l.engine().close());
+      loaded.values().forEach(Loaded::close);
       throw e;
     }
   }
@@ -123,13 +135,25 @@ final class ModelLine implements AutoCloseable {
     } catch (ModelLoadException ex) {
       throw new ModelLoadException("cannot use the model " + f.folder() + ": " + ex.getMessage(), ex);
     }
+    ScoringEngine shadow = null;
+    String part = f.folder().toString();
     try {
       f.parity().ifPresent(p -> ParityCheck.verify(e.model(), p));
       e.warmUp(WARM_UP_RUNS);
-      return new Loaded(e, slot, RoutedScorer.Served.of(e), f.fingerprint());
+      ModelFolder sf = f.shadowFolder().orElse(null);
+      if (sf != null) {
+        part = f.folder().resolve(ModelRepository.SHADOW_FILE).toString();
+        // Checked as strictly as the model itself: a shadow with a stale calibration is refused too.
+        shadow = ScoringEngine.open(config, sf, BatchListener.NONE);
+        shadow.warmUp(WARM_UP_RUNS);
+      }
+      return new Loaded(e, slot, RoutedScorer.Served.of(e, shadow), f.fingerprint(), shadow);
     } catch (RuntimeException ex) {
       e.close();
-      throw new ModelLoadException("cannot use the model " + f.folder() + ": " + ex.getMessage(), ex);
+      if (shadow != null) {
+        shadow.close();
+      }
+      throw new ModelLoadException("cannot use the model " + part + ": " + ex.getMessage(), ex);
     }
   }
 
@@ -261,7 +285,7 @@ final class ModelLine implements AutoCloseable {
     }
     if (next.isEmpty()) {
       LOG.error("model repository {} would serve no model: kept the loaded ones", repository);
-      fresh.values().forEach(l -> l.engine().close());
+      fresh.values().forEach(Loaded::close);
       results.put("repository", "refused: no model left");
       return results;
     }
@@ -272,7 +296,7 @@ final class ModelLine implements AutoCloseable {
       routes = SourceRoutes.parse(routesOrAll(config, new ArrayList<>(next.keySet())), names);
     } catch (ConfigException e) {
       LOG.error("models not swapped, the loaded ones keep serving: {}", e.getMessage());
-      fresh.values().forEach(l -> l.engine().close());
+      fresh.values().forEach(Loaded::close);
       fresh.keySet().forEach(n -> results.put(n, "refused: " + e.getMessage()));
       return results;
     }
@@ -322,7 +346,7 @@ final class ModelLine implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    old.engine().close();
+    old.close();
   }
 
   private void count(String name, String result) {
@@ -375,7 +399,7 @@ final class ModelLine implements AutoCloseable {
       watcher.shutdownNow();
     }
     synchronized (this) {
-      loaded.values().forEach(l -> l.engine().close());
+      loaded.values().forEach(Loaded::close);
     }
   }
 }

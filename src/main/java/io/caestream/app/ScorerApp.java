@@ -104,6 +104,17 @@ public final class ScorerApp implements AutoCloseable {
         }
 
         @Override
+        public void shadowCompared(ModelInfo model, io.caestream.scoring.ScoreResult live,
+            io.caestream.stream.SourceScorer.Shadow shadow) {
+          var comparison = models.metricsOf(model).shadow();
+          if (shadow.result() == null) {
+            comparison.failed();
+          } else {
+            comparison.compared(live.anomalous(), live.score(), shadow.result().anomalous(), shadow.result().score());
+          }
+        }
+
+        @Override
         public void rejected(ModelInfo model, String reason) {
           if (model == null) {
             metrics.rejected(reason);

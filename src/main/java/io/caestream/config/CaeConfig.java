@@ -39,6 +39,7 @@ public final class CaeConfig {
   public static final String ANOMALIES_TOPIC = "anomalies.topic";
   public static final String DLQ_TOPIC = "dlq.topic";
   public static final String MAPS_TOPIC = "maps.topic";
+  public static final String SHADOW_TOPIC = "shadow.topic";
   public static final String APPLICATION_ID = "application.id";
   public static final String TOPICS_CREATE = "topics.create";
   public static final String TOPICS_PARTITIONS = "topics.partitions";
@@ -93,6 +94,7 @@ public final class CaeConfig {
       key(ANOMALIES_TOPIC, STRING, "anomalies", Validators.nonEmpty(), "Topic receiving the score events of anomalous images."),
       key(DLQ_TOPIC, STRING, "images-dlq", Validators.nonEmpty(), "Dead-letter topic: original key and bytes plus cae.error.* headers."),
       key(MAPS_TOPIC, STRING, "", ConfigKey.Validator.ANY, "Topic receiving the heatmap of each anomalous image (grey PNG, 128 = pixel threshold, at most 256 px a side; key and image-id header as for its event); empty = off."),
+      key(SHADOW_TOPIC, STRING, "image-scores-shadow", Validators.nonEmpty(), "Topic receiving the score events of shadow models (NAME/shadow.onnx in model.repository); they never reach the anomalies topic. Used, checked and created only with model.repository."),
       key(APPLICATION_ID, STRING, "cae-stream", Validators.nonEmpty(), "Kafka Streams application.id (consumer group and transactional id prefix)."),
       key(TOPICS_CREATE, BOOLEAN, "false", ConfigKey.Validator.ANY, "Create missing topics at start-up instead of failing."),
       key(TOPICS_PARTITIONS, INT, "4", Validators.atLeast(1), "Partitions of topics created by topics.create."),

@@ -25,6 +25,8 @@ public final class ModelRepository {
   public static final String MODEL_FILE = "model.onnx";
   public static final String PROPERTIES_FILE = "model.properties";
   public static final String PARITY_FILE = "model.parity.json";
+  /** A model's shadow: scores the same images, its events go to shadow.topic only. */
+  public static final String SHADOW_FILE = "shadow.onnx";
   /** Model names become metric labels and route targets: keep them plain. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -83,16 +85,23 @@ public final class ModelRepository {
     } catch (IOException e) {
       throw new ModelLoadException("cannot read " + dir.resolve(PARITY_FILE) + ": " + e.getMessage(), e);
     }
+    Optional<ModelSource> shadow = Optional.empty();
+    if (Files.isRegularFile(dir.resolve(SHADOW_FILE))) {
+      ModelSource s = ModelSource.file(dir.resolve(SHADOW_FILE));
+      shadow = Optional.of(new ModelSource(name + "/shadow", s.modelBytes(), s.calibrationBytes(), s.file()));
+    }
     return new ModelFolder(name, source, Map.copyOf(properties), dir, parity,
         fingerprint(source.modelBytes(), source.calibrationBytes().orElse(new byte[0]), propBytes,
-            parity.orElse(new byte[0])));
+            parity.orElse(new byte[0]), shadow.map(ModelSource::modelBytes).orElse(new byte[0]),
+            shadow.flatMap(ModelSource::calibrationBytes).orElse(new byte[0])), shadow);
   }
 
   /** The one model of {@code model.path} (or the bundled one), as a repository of one. */
   public static ModelFolder single(ModelSource source) {
     Optional<Path> dir = source.file().map(Path::getParent);
     return new ModelFolder(source.name(), source, Map.of(), dir.orElse(null), Optional.empty(),
-        fingerprint(source.modelBytes(), source.calibrationBytes().orElse(new byte[0]), new byte[0]));
+        fingerprint(source.modelBytes(), source.calibrationBytes().orElse(new byte[0]), new byte[0]),
+        Optional.empty());
   }
 
   private static String fingerprint(byte[]... parts) {

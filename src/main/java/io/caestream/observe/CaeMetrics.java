@@ -24,6 +24,8 @@ import java.util.function.DoubleConsumer;
  *   <li>{@code cae.anomaly.threshold} {model} gauge; {@code cae.model.info} {model,version,provider} gauge = 1,
  *       one series per loaded model</li>
  *   <li>{@code cae.model.reloads} {model, result=loaded|refused|removed} -> {@code cae_model_reloads_total}</li>
+ *   <li>{@code cae.shadow.comparisons} {model, outcome}, {@code cae.shadow.agreement} {model},
+ *       {@code cae.shadow.score.correlation} {model}: a model against its shadow ({@link ShadowComparison})</li>
  * </ul>
  * The per-model meters are those of {@link ModelMetrics}. The {@code model} label is a repository
  * folder name, so its values are bounded by the repository; a record that never reached a model
@@ -116,6 +118,13 @@ public final class CaeMetrics {
   /** A model reload's outcome: loaded (new or changed), refused (failed its checks), removed. */
   public void reload(String model, String result) {
     reloadCounter(model, result).increment();
+  }
+
+  private final java.util.Map<String, ShadowComparison> shadows = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The comparison of {@code model} with its shadow, made on first use and kept across reloads. */
+  ShadowComparison shadow(String model) {
+    return shadows.computeIfAbsent(model, m -> new ShadowComparison(registry, m));
   }
 
   Counter reloadCounter(String model, String result) {

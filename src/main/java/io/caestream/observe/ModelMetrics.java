@@ -28,10 +28,14 @@ public final class ModelMetrics implements BatchListener, AutoCloseable {
   private final DistributionSummary batchSize;
   private final Timer latency;
   private final Gauge info;
+  private final String model;
+  private final CaeMetrics metrics;
 
   ModelMetrics(CaeMetrics metrics, String model, String version, String provider, double threshold) {
     MeterRegistry r = metrics.registry;
     this.registry = r;
+    this.model = model;
+    this.metrics = metrics;
     this.outcomes = new Outcomes(r, model, metrics.reasons());
     this.reconstructionError = metrics.reconstructionError(model);
     inference = Timer.builder("cae.inference").description("ONNX Runtime run time per batch").tag("model", model)
@@ -74,6 +78,14 @@ public final class ModelMetrics implements BatchListener, AutoCloseable {
 
   public DistributionSummary batchSizes() {
     return batchSize;
+  }
+
+  /**
+   * The comparison with this model's shadow; its meters exist once a shadow has scored, so a model
+   * without one has no shadow series. After a reload the same comparison is found again.
+   */
+  public ShadowComparison shadow() {
+    return metrics.shadow(model);
   }
 
   /** This version is no longer served: its cae_model_info series goes; the counters stay. */

@@ -2,6 +2,7 @@ package io.caestream.stream;
 
 import io.caestream.image.ImageRejectedException;
 import io.caestream.scoring.ImageScorer;
+import io.caestream.scoring.ScoreResult;
 import io.caestream.scoring.ScoringEngine;
 import io.caestream.scoring.SourceRoutes;
 import java.util.ArrayList;
@@ -20,9 +21,16 @@ public final class RoutedScorer implements SourceScorer {
    * A loaded model as the stream serves it. {@code inFlight} counts the images it is scoring
    * now, so that a replaced model is closed only after its last one.
    */
-  public record Served(ImageScorer scorer, ModelInfo info, String thresholdFrom, AtomicInteger inFlight) {
+  public record Served(ImageScorer scorer, ModelInfo info, String thresholdFrom, AtomicInteger inFlight,
+      ImageScorer shadow, ModelInfo shadowInfo) {
     public static Served of(ScoringEngine engine) {
-      return new Served(engine.scorer(), ModelInfo.of(engine), engine.thresholdFrom(), new AtomicInteger());
+      return of(engine, null);
+    }
+
+    /** A model and its shadow (null: none), which scores every image the model scores. */
+    public static Served of(ScoringEngine engine, ScoringEngine shadow) {
+      return new Served(engine.scorer(), ModelInfo.of(engine), engine.thresholdFrom(), new AtomicInteger(),
+          shadow == null ? null : shadow.scorer(), shadow == null ? null : ModelInfo.of(shadow));
     }
 
     /** Waits until no image is being scored by this model (after it was replaced). */
@@ -39,7 +47,8 @@ public final class RoutedScorer implements SourceScorer {
   }
 
   /** What one rule leads to, prepared when the routing is built: no work per record. */
-  private record Target(ImageScorer scorer, ModelInfo info, String thresholdFrom, AtomicInteger inFlight) {}
+  private record Target(ImageScorer scorer, ModelInfo info, String thresholdFrom, AtomicInteger inFlight,
+      ImageScorer shadow, ModelInfo shadowInfo) {}
 
   private record Routing(SourceRoutes routes, List<Target> byRule) {}
 
@@ -72,9 +81,9 @@ public final class RoutedScorer implements SourceScorer {
       if (r.overridesThreshold()) {
         double base = r.threshold() != null ? r.threshold() : m.scorer().settings().threshold();
         targets.add(new Target(m.scorer().withSettings(m.scorer().settings().withThreshold(base / r.sensitivity())),
-            m.info(), "route:" + r.glob(), m.inFlight()));
+            m.info(), "route:" + r.glob(), m.inFlight(), m.shadow(), m.shadowInfo()));
       } else {
-        targets.add(new Target(m.scorer(), m.info(), m.thresholdFrom(), m.inFlight()));
+        targets.add(new Target(m.scorer(), m.info(), m.thresholdFrom(), m.inFlight(), m.shadow(), m.shadowInfo()));
       }
     }
     routing.set(new Routing(routes.only(kept), List.copyOf(targets)));
@@ -109,10 +118,27 @@ public final class RoutedScorer implements SourceScorer {
       t.inFlight().decrementAndGet();
     }
     try {
-      return new Scored(t.scorer().score(image, keep), t.info(), t.scorer().settings().pixelThreshold(),
-          t.thresholdFrom());
+      ScoreResult live = t.scorer().score(image, keep);
+      return new Scored(live, t.info(), t.scorer().settings().pixelThreshold(), t.thresholdFrom(), shadow(t, image));
     } finally {
       t.inFlight().decrementAndGet();
+    }
+  }
+
+  /**
+   * The shadow's verdict on an image the live model scored. A shadow is on trial: whatever goes
+   * wrong with it is reported on its result, never thrown into the live path.
+   */
+  private static Shadow shadow(Target t, byte[] image) {
+    if (t.shadow() == null) {
+      return null;
+    }
+    try {
+      return new Shadow(t.shadow().score(image, ImageScorer.KeepMap.NEVER), t.shadowInfo(), null);
+    } catch (ImageRejectedException e) {
+      return new Shadow(null, t.shadowInfo(), e.reason().word());
+    } catch (RuntimeException e) {
+      return new Shadow(null, t.shadowInfo(), "failed: " + e.getMessage());
     }
   }
 }

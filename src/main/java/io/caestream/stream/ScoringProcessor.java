@@ -22,17 +22,21 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
   static final String TO_ANOMALIES = "to-anomalies";
   static final String TO_DLQ = "to-dlq";
   static final String TO_MAPS = "to-maps";
+  static final String TO_SHADOW = "to-shadow";
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScoringProcessor.class);
   private final SourceScorer scorer;
   private final int maxDeadLetterBytes;
   private final StreamListener listener;
   private final boolean mapsTopic;
+  private final boolean shadowTopic;
   private final ImageScorer.KeepMap keep;
   private ProcessorContext<byte[], byte[]> context;
 
-  ScoringProcessor(SourceScorer scorer, StreamListener listener, int maxDeadLetterBytes, boolean mapsTopic) {
+  ScoringProcessor(SourceScorer scorer, StreamListener listener, int maxDeadLetterBytes, boolean mapsTopic,
+      boolean shadowTopic) {
     this.mapsTopic = mapsTopic;
+    this.shadowTopic = shadowTopic;
     this.keep = mapsTopic || listener.wantsHeatmaps() ? ImageScorer.KeepMap.ANOMALOUS
         : ImageScorer.KeepMap.NEVER;
     this.maxDeadLetterBytes = maxDeadLetterBytes;
@@ -82,10 +86,22 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
           new ScoreEvent.Input(topic, partition, offset));
       Record<byte[], byte[]> out = record.withValue(event.toJson()).withHeaders(new RecordHeaders());
       byte[] heatmap = result.map() == null ? null : Heatmaps.greyPng(result.map(), scored.pixelThreshold());
+      SourceScorer.Shadow shadow = scored.shadow();
+      byte[] shadowEvent = shadow == null || shadow.result() == null || !shadowTopic ? null
+          : ScoreEvent.of(event.imageId(), source, shadow.result(), "calibration", shadow.model().event(),
+              record.timestamp(), (System.nanoTime() - start) / 1e6, new ScoreEvent.Input(topic, partition, offset))
+              .toJson();
       // Everything that can fail runs before the first forward: a failure then leaves no partial
       // output, and the error handler's dead letter is this record's one and only result.
       listener.scored(model, result, System.nanoTime() - start);
+      if (shadow != null) {
+        listener.shadowCompared(model, result, shadow);
+      }
       context.forward(out, TO_SCORES);
+      if (shadowEvent != null) {
+        // The shadow's verdict goes to its own topic only: it never raises an anomaly event.
+        context.forward(out.withValue(shadowEvent), TO_SHADOW);
+      }
       if (result.anomalous()) {
         context.forward(out, TO_ANOMALIES);
         if (mapsTopic && heatmap != null) {

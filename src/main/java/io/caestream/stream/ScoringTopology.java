@@ -31,10 +31,13 @@ public final class ScoringTopology {
     ByteArraySerializer s = new ByteArraySerializer();
     t.addSource(SOURCE, d, d, topics.input());
     t.addProcessor(PROCESSOR, () -> new ScoringProcessor(scorer, listener, maxDeadLetterBytes,
-        topics.mapsEnabled()), SOURCE);
+        topics.mapsEnabled(), topics.shadowEnabled()), SOURCE);
     t.addSink(ScoringProcessor.TO_SCORES, topics.scores(), s, s, PROCESSOR);
     t.addSink(ScoringProcessor.TO_ANOMALIES, topics.anomalies(), s, s, PROCESSOR);
     t.addSink(ScoringProcessor.TO_DLQ, topics.deadLetters(), s, s, PROCESSOR);
+    if (topics.shadowEnabled()) {
+      t.addSink(ScoringProcessor.TO_SHADOW, topics.shadow(), s, s, PROCESSOR);
+    }
     if (topics.mapsEnabled()) {
       t.addSink(ScoringProcessor.TO_MAPS, topics.maps(), s, s, PROCESSOR);
     }

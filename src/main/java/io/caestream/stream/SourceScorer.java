@@ -28,5 +28,17 @@ public interface SourceScorer {
    * @param pixelThreshold the anomaly-map value that the heatmap shows as mid-grey
    * @param thresholdFrom where the applied threshold came from (event field {@code thresholdFrom})
    */
-  record Scored(ScoreResult result, ModelInfo model, double pixelThreshold, String thresholdFrom) {}
+  record Scored(ScoreResult result, ModelInfo model, double pixelThreshold, String thresholdFrom,
+      Shadow shadow) {
+    public Scored(ScoreResult result, ModelInfo model, double pixelThreshold, String thresholdFrom) {
+      this(result, model, pixelThreshold, thresholdFrom, null);
+    }
+  }
+
+  /**
+   * The shadow model's verdict on the same image, or why there is none.
+   *
+   * @param result null when the shadow could not score the image ({@code failure} says why)
+   */
+  record Shadow(ScoreResult result, ModelInfo model, String failure) {}
 }

@@ -12,6 +12,9 @@ public interface StreamListener {
 
   default void scored(ModelInfo model, ScoreResult result, long latencyNanos) { }
 
+  /** The shadow of {@code model} scored (or failed to score) the image {@code live} is about. */
+  default void shadowCompared(ModelInfo model, ScoreResult live, SourceScorer.Shadow shadow) { }
+
   /** A dead letter was written; {@code reason} is its {@code cae.error.reason} word. */
   default void rejected(ModelInfo model, String reason) { }
 

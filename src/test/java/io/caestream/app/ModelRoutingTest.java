@@ -132,6 +132,32 @@ class ModelRoutingTest {
     }
   }
 
+  /** A shadow scores what its model scores; moving its files over the model's promotes it by reload. */
+  @Test
+  void aShadowScoresBesideItsModelAndMovingItsFilesPromotesIt(@TempDir Path repo) throws Exception {
+    Path dir = TestRepository.addModel(repo, "surface", "synthetic-surface");
+    Files.copy(TestRepository.MODELS.resolve("fashion-mnist-0.onnx"), dir.resolve("shadow.onnx"));
+    Files.copy(TestRepository.MODELS.resolve("fashion-mnist-0.calibration.json"), dir.resolve("shadow.calibration.json"));
+    byte[] png = TestImages.greyPng(64, 64);
+    try (ModelLine line = ModelLine.open(config(repo, ""))) {
+      var scored = line.scorer().score("a/b", png, io.caestream.scoring.ImageScorer.KeepMap.NEVER);
+      assertThat(scored.model().name()).isEqualTo("surface");
+      assertThat(scored.shadow()).isNotNull();
+      assertThat(scored.shadow().model().name()).isEqualTo("surface/shadow");
+      assertThat(scored.shadow().model().version()).startsWith("41d9ae2241cd.");
+      assertThat(scored.shadow().result()).isNotNull();
+
+      java.nio.file.Files.move(dir.resolve("shadow.onnx"), dir.resolve("model.onnx"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      java.nio.file.Files.move(dir.resolve("shadow.calibration.json"), dir.resolve("model.calibration.json"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      assertThat(line.reload().get("surface")).startsWith("loaded 41d9ae2241cd.");
+      var promoted = line.scorer().score("a/b", png, io.caestream.scoring.ImageScorer.KeepMap.NEVER);
+      assertThat(promoted.model().version()).as("the shadow is the live model").startsWith("41d9ae2241cd.");
+      assertThat(promoted.shadow()).as("and there is no shadow any more").isNull();
+    }
+  }
+
   @Test
   void modelPathIsARepositoryOfOne() throws Exception {
     try (ModelLine line = ModelLine.open(CaeConfig.defaults())) {

@@ -56,6 +56,10 @@ class AlertRulesTest {
           "cae_model_info",
           "cae_model_reloads_total");
 
+  /** Exported only for models with a shadow (ShadowModelIntegrationTest scrapes them). */
+  static final Set<String> SHADOW_METRICS =
+      Set.of("cae_shadow_comparisons_total", "cae_shadow_agreement", "cae_shadow_score_correlation");
+
   @Test
   void promtoolAcceptsTheRules() {
     Result r = promtool("check", "rules", root().resolve(DashboardQueries.RULES).toString());
@@ -186,6 +190,7 @@ class AlertRulesTest {
       boolean ok =
           recordingRules.contains(name)
               || CAE_METRICS.contains(name)
+              || SHADOW_METRICS.contains(name)
               || name.equals("up")
               || name.startsWith("kafka_")
               || name.startsWith("jvm_");

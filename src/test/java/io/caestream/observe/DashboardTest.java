@@ -116,6 +116,10 @@ class DashboardTest {
     }
     assertThat(DashboardQueries.panelQueries()).as("a panel of reloads")
         .anyMatch(pq -> pq.rawExpr().contains("cae_model_reloads_total") && pq.rawExpr().contains("result"));
+    assertThat(DashboardQueries.panelQueries()).as("a shadow-agreement panel: agreement and score correlation")
+        .anyMatch(pq -> pq.panelTitle().equals("Shadow agreement") && pq.rawExpr().contains("cae_shadow_agreement"))
+        .anyMatch(pq -> pq.panelTitle().equals("Shadow agreement")
+            && pq.rawExpr().contains("cae_shadow_score_correlation"));
   }
 
   @Test
