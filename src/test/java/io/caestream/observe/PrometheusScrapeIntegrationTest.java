@@ -58,10 +58,17 @@ class PrometheusScrapeIntegrationTest {
     Path rules = DashboardQueries.root().resolve(DashboardQueries.RULES);
     assertThat(rules).isRegularFile();
 
+    // The bundled model from a repository, with a shadow (itself), so the shadow series and the
+    // dashboard's shadow panel have data too.
+    Path model = io.caestream.testing.TestRepository.addModel(tmp.resolve("models"), "synthetic-surface",
+        "synthetic-surface");
+    java.nio.file.Files.copy(model.resolve("model.onnx"), model.resolve("shadow.onnx"));
+    java.nio.file.Files.copy(model.resolve("model.calibration.json"), model.resolve("shadow.calibration.json"));
     Map<String, String> extra = Map.of(
         // A secret in the config, as a SASL deployment has it: no HTTP response may contain it.
         "kafka.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
-            + "username=\"cae\" password=\"" + SECRET + "\";");
+            + "username=\"cae\" password=\"" + SECRET + "\";",
+        io.caestream.config.CaeConfig.MODEL_REPOSITORY, tmp.resolve("models").toString());
     try (RunningScorer scorer = RunningScorer.start(extra)) {
       scorer.awaitReady(Duration.ofSeconds(60));
       scorer.feed(Long.MAX_VALUE, 64, 40, 0.2, 10);
@@ -93,7 +100,8 @@ class PrometheusScrapeIntegrationTest {
     assertThat(r.statusCode()).isEqualTo(200);
     PrometheusText text = PrometheusText.parse(r.body());
     Set<String> names = text.names();
-    assertThat(names).as("/metrics of the running scorer").containsAll(AlertRulesTest.CAE_METRICS);
+    assertThat(names).as("/metrics of the running scorer").containsAll(AlertRulesTest.CAE_METRICS)
+        .containsAll(AlertRulesTest.SHADOW_METRICS);
     assertThat(names).as("Kafka Streams client metrics").anyMatch(n -> n.startsWith("kafka_stream_"));
     assertThat(names).as("stream thread process rate (dashboard)").contains("kafka_stream_thread_process_rate");
     assertThat(names).as("JVM metrics").anyMatch(n -> n.startsWith("jvm_"))
