@@ -27,13 +27,7 @@ public final class OutputTally implements AutoCloseable {
   private volatile boolean running = true;
 
   public OutputTally(String bootstrap, String scores, String anomalies, String deadLetters) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "cae-tally-" + System.nanoTime());
-    consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumer = readCommittedConsumer(bootstrap, "cae-tally");
     this.scores = scores;
     this.anomalies = anomalies;
     this.deadLetters = deadLetters;
@@ -41,6 +35,20 @@ public final class OutputTally implements AutoCloseable {
     thread = new Thread(this::loop, "cae-output-tally");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /**
+   * A consumer that sees what a downstream user sees: committed records only, from the start of
+   * the topics, in a group of its own ({@code groupPrefix} + a unique suffix), committing nothing.
+   */
+  public static KafkaConsumer<byte[], byte[]> readCommittedConsumer(String bootstrap, String groupPrefix) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, groupPrefix + "-" + System.nanoTime());
+    return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   private void loop() {

@@ -80,7 +80,9 @@ public final class Bench {
         log.printf("  frames %dx%d: %d tiles of %dx%d each%n", options.frame().width(), options.frame().height(),
             tiles, spec.width(), spec.height());
       }
-      float[][] decoded = decodeTiles(spec, options.images());
+      // Raw runs model inputs: the images themselves, or images at the model's size for tiles.
+      float[][] decoded = decode(spec,
+          options.frame() == null ? encoded : images(spec, Math.min(options.images(), 256)));
       for (int batch : options.batches()) {
         BenchRow raw = raw(engine, decoded, batch, tiles);
         rows.add(raw);
@@ -166,9 +168,8 @@ public final class Bench {
     }).toList();
   }
 
-  /** Model inputs for the raw stage (at the model's size: raw is about the tensor, not the image). */
-  private static float[][] decodeTiles(InputSpec spec, int n) throws Exception {
-    List<byte[]> encoded = images(spec, Math.min(n, 256));
+  /** Model inputs for the raw stage: images at the model's size, decoded. */
+  private static float[][] decode(InputSpec spec, List<byte[]> encoded) throws Exception {
     float[][] out = new float[encoded.size()][];
     var decoder = new io.caestream.image.ImageDecoder(spec, io.caestream.image.ImageLimits.DEFAULT);
     for (int i = 0; i < out.length; i++) {

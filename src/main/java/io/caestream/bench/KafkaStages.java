@@ -1,6 +1,7 @@
 package io.caestream.bench;
 
 import io.caestream.app.LatencyReservoir;
+import io.caestream.app.OutputTally;
 import io.caestream.app.ScorerApp;
 import io.caestream.config.CaeConfig;
 import io.caestream.embedded.EmbeddedKafka;
@@ -19,14 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -203,24 +202,24 @@ final class KafkaStages implements AutoCloseable {
     Thread.sleep(1000);
   }
 
+  /** Producing in advance: large batches, so that filling the topic is quick. */
   private KafkaProducer<byte[], byte[]> producer() {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
-    p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 << 10));
-    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 << 20));
-    p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20));
-    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    return producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, "10",
+        ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 << 10),
+        ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20)));
   }
 
   /** A camera: each image sent as it is taken, not held back to fill a batch. */
   private KafkaProducer<byte[], byte[]> latencyProducer() {
+    return producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, "0"));
+  }
+
+  private KafkaProducer<byte[], byte[]> producer(Map<String, String> tuning) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 << 20));
+    p.putAll(tuning);
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
@@ -274,13 +273,7 @@ final class KafkaStages implements AutoCloseable {
     OutputCounter(String bootstrap, List<String> topics, long expected, long measureFrom) {
       this.expected = expected;
       this.mark = Math.max(1, expected / 10);
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-      p.put(ConsumerConfig.GROUP_ID_CONFIG, "cae-bench-count-" + System.nanoTime());
-      consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      consumer = OutputTally.readCommittedConsumer(bootstrap, "cae-bench-count");
       consumer.subscribe(topics);
       this.measureFrom = measureFrom;
       thread = new Thread(this::loop, "cae-bench-counter");
