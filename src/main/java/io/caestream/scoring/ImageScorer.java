@@ -52,6 +52,7 @@ public final class ImageScorer {
     final float[] recon;
     final float[] error;
     final StructuralError structural;
+    final LineError line;
     final Frame frame = new Frame();
     float[][] tileIn = new float[0][];
     float[][] tileOut = new float[0][];
@@ -68,6 +69,7 @@ public final class ImageScorer {
       recon = new float[spec.size()];
       error = new float[spec.pixels()];
       structural = new StructuralError(spec.width(), spec.height());
+      line = new LineError(spec.width(), spec.height());
     }
 
     void mapSize(int n) {
@@ -374,6 +376,7 @@ public final class ImageScorer {
     switch (settings.method().kind()) {
       case SQUARED -> ErrorMaps.squaredError(input, recon, spec.channels(), spec.pixels(), out);
       case STRUCTURAL -> s.structural.map(input, recon, spec.channels(), out);
+      case LINE -> s.line.map(input, recon, spec.channels(), out);
     }
   }
 

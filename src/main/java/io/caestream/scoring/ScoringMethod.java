@@ -15,14 +15,22 @@ public enum ScoringMethod {
    * Maximum of the smoothed structural dissimilarity map, 1 - SSIM ({@link StructuralError}):
    * local contrast and structure rather than grey values.
    */
-  SSIM("ssim", ErrorKind.STRUCTURAL, true);
+  SSIM("ssim", ErrorKind.STRUCTURAL, true),
+  /**
+   * Maximum of the smoothed oriented line energy of the residual ({@link LineError}): the
+   * residual averaged along short lines, so the grain of a photographed surface cancels and
+   * scratches, cracks and the edges of foreign patches stand out.
+   */
+  LINE("line", ErrorKind.LINE, true);
 
   /** The per-pixel comparison of input and reconstruction. */
   public enum ErrorKind {
     /** (input - reconstruction)^2, averaged over channels. */
     SQUARED,
     /** 1 - SSIM in a 7x7 Gaussian window, averaged over channels. */
-    STRUCTURAL
+    STRUCTURAL,
+    /** Largest squared line mean of the signed residual over 8 orientations, less its local mean. */
+    LINE
   }
 
   private final String word;
@@ -54,6 +62,6 @@ public enum ScoringMethod {
         return m;
       }
     }
-    throw new IllegalArgumentException("unknown scoring method '" + word + "' (mse, smooth-max, ssim)");
+    throw new IllegalArgumentException("unknown scoring method '" + word + "' (mse, smooth-max, ssim, line)");
   }
 }
