@@ -39,7 +39,8 @@ def main(argv=None) -> int:
     p.add_argument("--jar", type=Path, default=JAR,
                    help="cae-stream.jar to run (copy it elsewhere to rebuild while this runs)")
     p.add_argument("--resume", action="store_true",
-                   help="keep surfaces whose model and reports are already in --out")
+                   help="keep the models already trained in --out and the reports already written; "
+                        "only what is missing is trained or evaluated (e.g. a new --variants entry)")
     p.add_argument("train_args", nargs="*", help="train.py flags after --")
     args = p.parse_args(argv)
     jar = args.jar
@@ -56,8 +57,8 @@ def main(argv=None) -> int:
         log = args.out / f"{s}.log"
         timing = args.out / f"{s}.seconds"
         reports = {v: args.out / f"{s}.{v[0]}.{v[1]}.json" for v in variants}
-        done = args.resume and model.exists() and timing.exists() and all(r.exists() for r in reports.values())
-        if not done:
+        trained = args.resume and model.exists() and timing.exists()
+        if not trained:
             log.write_text("")
             t0 = time.perf_counter()
             run([sys.executable, ROOT / "training" / "train.py", "--data", args.data / s, "--out", model,
@@ -66,7 +67,7 @@ def main(argv=None) -> int:
         seconds = float(timing.read_text())
         for method, norm in variants:
             report = reports[(method, norm)]
-            if not done:
+            if not (trained and report.exists()):
                 run(["java", "-jar", jar, "calibrate", "--model", model, "--data", args.data / s,
                      "--method", method, "--normalize", norm], log)
                 run(["java", "-jar", jar, "evaluate", "--model", model, "--data", args.data / s,
