@@ -69,8 +69,9 @@ public final class Bench {
     }
     CaeConfig config = options.config().with(overrides);
     try (ScoringEngine engine = ScoringEngine.open(config, BatchListener.NONE)) {
-      log.printf("  model %s %s, ONNX Runtime intra-op threads %d%n", engine.model().metadata().name(),
-          engine.model().inputSpec(), engine.model().intraOpThreads());
+      log.printf("  model %s %s, ONNX Runtime intra-op threads %d, %d inference lanes%n",
+          engine.model().metadata().name(), engine.model().inputSpec(), engine.model().intraOpThreads(),
+          engine.inferenceLanes());
       InputSpec spec = engine.scorer().inputSpec();
       List<byte[]> encoded = options.frame() == null ? images(spec, options.images())
           : frames(options.frame(), spec, options.images());

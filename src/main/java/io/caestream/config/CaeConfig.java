@@ -109,7 +109,7 @@ public final class CaeConfig {
       key(MODEL_PROVIDER_FALLBACK, BOOLEAN, "true", ConfigKey.Validator.ANY, "When the GPU provider cannot load: log once and run on CPU (shown in cae_model_info). false = fail start-up."),
       key(MODEL_BATCH_MAX, INT, "8", Validators.between(1, 4096), "Largest inference batch formed across stream threads."),
       key(MODEL_BATCH_DELAY_MS, INT, "0", Validators.between(0, 10_000), "How long the first image of a batch waits for more (0 = run when the previous batch is done)."),
-      key(MODEL_INTRA_OP_THREADS, INT, "0", Validators.between(0, 1024), "ONNX Runtime intra-op threads; 0 = half the cores (the other half decodes and post-processes while a batch runs)."),
+      key(MODEL_INTRA_OP_THREADS, INT, "0", Validators.between(0, 1024), "ONNX Runtime intra-op threads per session call; 0 = half the cores. On CPU, cores / this many calls run at once (inline on stream threads or as a batch)."),
       key(MODEL_CUDA_DEVICE, INT, "0", Validators.atLeast(0), "CUDA device id."),
       key(MODEL_CUDA_MEMORY_LIMIT, LONG, "0", Validators.atLeast(0), "CUDA arena memory limit in bytes; 0 = no limit."),
       key(MODEL_CUDA_ARENA_STRATEGY, STRING, "kSameAsRequested", Validators.oneOf("ksameasrequested", "knextpoweroftwo"), "CUDA arena extend strategy."),

@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Triton-style dynamic batching across caller threads. Each caller (a stream thread, a CLI
@@ -20,12 +22,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Batch size therefore follows the number of concurrent callers: with T stream threads no
  * batch is larger than T; a delay only helps when callers arrive staggered.
  *
- * <p>Without a delay, a caller that finds nothing queued and no batch running runs its image
+ * <p>Without a delay, a caller that finds nothing queued and a free lane (below) runs its image
  * itself, on its own thread: handing one image to the inference thread and being woken again
  * costs two thread wake-ups (about 100 us on a loaded 2-core machine, as much as the inference
- * of a 64x64 image), and a batch of one gains nothing from the hand-off. Only one inference runs
- * at a time either way, so ONNX Runtime keeps the cores it was given and the rest stay free for
- * decoding. Callers that find the model busy queue up and form batches as before.
+ * of a 64x64 image), and a batch of one gains nothing from the hand-off. Callers that find the
+ * queue non-empty or every lane busy queue up and form batches as before.
+ *
+ * <p><b>Lanes.</b> At most {@code lanes} session calls run at once (the inference thread's batch
+ * and callers running inline). On CPU that is the cores divided by the intra-op threads, so that
+ * session calls together use every core and no more: with one lane, four stream threads on two
+ * cores left a fifth of the CPU idle, each thread parked most of the time behind the one running
+ * call. A GPU gets one lane: it wants the batches, and it runs one kernel stream anyway.
  */
 public final class DynamicBatcher implements AutoCloseable {
   private final CaeModel model;
@@ -35,8 +42,14 @@ public final class DynamicBatcher implements AutoCloseable {
   private final BlockingQueue<Request> queue;
   private final Thread worker;
   private final ModelRunner runner;
-  /** Held while a session call runs, by the inference thread or by a caller running inline. */
-  private final ReentrantLock running = new ReentrantLock();
+  /** One permit per session call that may run at once: the inference thread's or an inline one. */
+  private final Semaphore lanes;
+  private final int laneCount;
+  /** Batch-of-one runners for callers running inline: as many as there are lanes. */
+  private final ConcurrentLinkedQueue<ModelRunner> inlineRunners = new ConcurrentLinkedQueue<>();
+  /** Session calls running now, and the most there ever were (what the lanes bound; tests read it). */
+  private final AtomicInteger inCall = new AtomicInteger();
+  private final AtomicInteger mostInCall = new AtomicInteger();
   private volatile boolean closed;
 
   private static final class Request {
@@ -53,9 +66,19 @@ public final class DynamicBatcher implements AutoCloseable {
   }
 
   public DynamicBatcher(CaeModel model, int maxBatch, long maxDelayMillis, BatchListener listener) {
+    this(model, maxBatch, maxDelayMillis, listener, lanesFor(model, Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** With {@code lanes} session calls at most at once (see the class comment). */
+  public DynamicBatcher(CaeModel model, int maxBatch, long maxDelayMillis, BatchListener listener, int lanes) {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1");
     }
+    if (lanes < 1) {
+      throw new IllegalArgumentException("lanes must be at least 1");
+    }
+    this.laneCount = lanes;
+    this.lanes = new Semaphore(lanes);
     this.model = model;
     this.maxBatch = maxBatch;
     this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMillis);
@@ -63,9 +86,23 @@ public final class DynamicBatcher implements AutoCloseable {
     this.queue = new ArrayBlockingQueue<>(Math.max(64, maxBatch * 4));
     // Made here, so that a batch size the model or memory cannot take fails start-up, not a caller.
     this.runner = model.newRunner(maxBatch);
+    for (int i = 0; i < lanes; i++) {
+      inlineRunners.add(model.newRunner(1));
+    }
     this.worker = new Thread(this::loop, "cae-inference");
     this.worker.setDaemon(true);
     this.worker.start();
+  }
+
+  /** CPU: the cores over the intra-op threads, at least one; GPUs: one. */
+  static int lanesFor(CaeModel model, int cores) {
+    return model.provider().provider() == ExecutionProvider.CPU
+        ? Math.max(1, cores / Math.max(1, model.intraOpThreads())) : 1;
+  }
+
+  /** How many session calls may run at once. */
+  public int lanes() {
+    return laneCount;
   }
 
   public InputSpec inputSpec() {
@@ -88,18 +125,21 @@ public final class DynamicBatcher implements AutoCloseable {
    * @throws ModelFailureException when the model fails or the batcher is closed
    */
   public void reconstruct(float[] input, float[] output) {
-    if (maxDelayNanos == 0 && queue.isEmpty() && running.tryLock()) {
+    if (maxDelayNanos == 0 && queue.isEmpty() && lanes.tryAcquire()) {
+      // As many runners as permits: a permit holder always finds one.
+      ModelRunner inline = inlineRunners.poll();
       try {
-        runInline(input, output);
+        runInline(inline, input, output);
         return;
       } finally {
-        running.unlock();
+        inlineRunners.add(inline);
+        lanes.release();
       }
     }
     await(enqueue(input, output));
   }
 
-  private void runInline(float[] input, float[] output) {
+  private void runInline(ModelRunner inline, float[] input, float[] output) {
     if (closed) {
       throw new ModelFailureException("the model is closed", null);
     }
@@ -108,11 +148,11 @@ public final class DynamicBatcher implements AutoCloseable {
     }
     int size = model.inputSpec().size();
     try {
-      runner.input().put(0, input, 0, size);
+      inline.input().put(0, input, 0, size);
       long start = System.nanoTime();
-      runner.run(1);
+      run(inline, 1);
       listener.batchDone(1, System.nanoTime() - start);
-      runner.output().get(0, output, 0, size);
+      inline.output().get(0, output, 0, size);
     } catch (ModelFailureException e) {
       throw e;
     } catch (Throwable e) {
@@ -200,13 +240,13 @@ public final class DynamicBatcher implements AutoCloseable {
         batch.add(first);
         fill(batch);
         RuntimeException failure = null;
-        running.lock();
+        lanes.acquireUninterruptibly();
         try {
           for (int i = 0; i < batch.size(); i++) {
             in.put(i * size, batch.get(i).input, 0, size);
           }
           long start = System.nanoTime();
-          runner.run(batch.size());
+          run(runner, batch.size());
           listener.batchDone(batch.size(), System.nanoTime() - start);
           for (int i = 0; i < batch.size(); i++) {
             out.get(i * size, batch.get(i).output, 0, size);
@@ -216,7 +256,7 @@ public final class DynamicBatcher implements AutoCloseable {
           failure = e instanceof ModelFailureException mfe ? mfe
               : new ModelFailureException("inference failed: " + e, e);
         } finally {
-          running.unlock();
+          lanes.release();
         }
         for (Request r : batch) {
           r.failure = failure;
@@ -229,14 +269,29 @@ public final class DynamicBatcher implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       failPending();
-      // A caller may be running inline on the runner; close it after that call.
-      running.lock();
+      // Callers may be running inline; close the runners after their calls.
+      lanes.acquireUninterruptibly(laneCount);
       try {
         runner.close();
+        inlineRunners.forEach(ModelRunner::close);
       } finally {
-        running.unlock();
+        lanes.release(laneCount);
       }
     }
+  }
+
+  private void run(ModelRunner r, int n) {
+    mostInCall.accumulateAndGet(inCall.incrementAndGet(), Math::max);
+    try {
+      r.run(n);
+    } finally {
+      inCall.decrementAndGet();
+    }
+  }
+
+  /** The most session calls that ever ran at once. */
+  int mostConcurrentCalls() {
+    return mostInCall.get();
   }
 
   private void fill(List<Request> batch) throws InterruptedException {

@@ -254,6 +254,11 @@ public final class ScoringEngine implements AutoCloseable {
     return model;
   }
 
+  /** How many session calls may run at once ({@link DynamicBatcher#lanes()}). */
+  public int inferenceLanes() {
+    return batcher.lanes();
+  }
+
   public ModelSource source() {
     return source;
   }

@@ -236,4 +236,45 @@ class DynamicBatcherTest {
       }
     }
   }
+  /**
+   * Lanes bound the session calls that run at once, whoever runs them: one lane never overlaps
+   * two calls; two lanes let two callers run side by side (both cores busy) and never three.
+   */
+  @Test
+  @Timeout(120)
+  void lanesBoundHowManySessionCallsOverlap() throws Exception {
+    try (CaeModel model = CaeModel.load(ModelSource.bundled(), ModelOptions.cpu())) {
+      assertThat(mostAtOnce(model, 1, 4)).as("calls at once with one lane").isEqualTo(1);
+      assertThat(mostAtOnce(model, 2, 4)).as("calls at once with two lanes").isEqualTo(2);
+      assertThat(DynamicBatcher.lanesFor(model, 8)).as("8 cores over the model's intra-op threads")
+          .isEqualTo(8 / model.intraOpThreads());
+    }
+  }
+
+  /** The most session calls that overlapped in time while {@code callers} threads kept reconstructing. */
+  private static int mostAtOnce(CaeModel model, int lanes, int callers) throws Exception {
+    int size = model.inputSpec().size();
+    try (DynamicBatcher batcher = new DynamicBatcher(model, callers, 0, BatchListener.NONE, lanes)) {
+      ExecutorService pool = Executors.newFixedThreadPool(callers);
+      try {
+        List<Future<?>> results = new ArrayList<>();
+        for (int t = 0; t < callers; t++) {
+          results.add(pool.submit(() -> {
+            float[] in = new float[size];
+            float[] out = new float[size];
+            for (int round = 0; round < 1500; round++) {
+              batcher.reconstruct(in, out);
+            }
+            return null;
+          }));
+        }
+        for (Future<?> r : results) {
+          r.get(100, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      return batcher.mostConcurrentCalls();
+    }
+  }
 }
