@@ -45,11 +45,18 @@ public final class Bench {
   /**
    * What to run. {@code frame} null = images at the model's size; {@code streamThreads} the
    * thread counts of the Kafka stages (none = skip them); {@code latencyRates} empty = half of the
-   * end-to-end rate at the first thread count, null = no latency rows.
+   * end-to-end rate at the first thread count, null = no latency rows. {@code rounds}: how often
+   * the scoring path (best batch), kafka and end-to-end stages run per thread count, best kept.
    */
   public record Options(CaeConfig config, List<Integer> batches, double seconds, int images, FrameSize frame,
       List<Integer> streamThreads, long kafkaImages, String bootstrap, List<Double> latencyRates,
-      double latencySeconds) {}
+      double latencySeconds, int rounds) {
+    public Options {
+      if (rounds < 1) {
+        throw new IllegalArgumentException("rounds must be at least 1");
+      }
+    }
+  }
 
   private final Options options;
   private final PrintStream log;
@@ -93,15 +100,29 @@ public final class Bench {
         log.printf("  scoring path batch %3d  %9.1f img/s  (%.2fx raw)%n", batch, path.imagesPerSec(), path.ratioToRaw());
       }
       if (!options.streamThreads().isEmpty()) {
-        kafkaStages(config, encoded, rows, tiles);
+        kafkaStages(config, encoded, rows, tiles, batch -> scoringPath(engine, encoded, batch,
+            rows.stream().filter(r -> r.stage().equals("raw") && r.batch() == batch).findFirst().orElseThrow(),
+            tiles));
       }
     }
     return rows;
   }
 
-  private void kafkaStages(CaeConfig config, List<byte[]> encoded, List<BenchRow> rows, int tiles) throws Exception {
+  /** Measures the scoring path again at one batch size (rounds after the first). */
+  private interface PathStage {
+    BenchRow measure(int batch) throws InterruptedException;
+  }
+
+  /**
+   * Kafka alone and end to end per thread count, {@code rounds} times each, alternating, with the
+   * scoring path measured again before each later round: on a noisy machine a stage is only ever
+   * slowed down, so the best of each is its speed, and the bound comes from the best two.
+   */
+  private void kafkaStages(CaeConfig config, List<byte[]> encoded, List<BenchRow> rows, int tiles, PathStage path)
+      throws Exception {
     BenchRow bestPath = rows.stream().filter(r -> r.stage().equals("scoring-path"))
         .max(java.util.Comparator.comparingDouble(BenchRow::imagesPerSec)).orElseThrow();
+    int bestPathIndex = rows.indexOf(bestPath);
     BenchRow bestRaw = rows.stream().filter(r -> r.stage().equals("raw"))
         .max(java.util.Comparator.comparingDouble(BenchRow::imagesPerSec)).orElseThrow();
     int partitions = config.integer(CaeConfig.TOPICS_PARTITIONS);
@@ -114,16 +135,42 @@ public final class Bench {
       log.printf("  producing %d images (%d bytes each on average) in advance ...%n", n, bytes);
       String input = kafka.produce(encoded, n, partitions);
       Double firstE2e = null;
-      for (int threads : options.streamThreads()) {
-        KafkaStages.Throughput pass = kafka.passThrough(config, input, threads, n);
+      List<KafkaStages.Throughput[]> best = new ArrayList<>();
+      for (int round = 1; round <= options.rounds(); round++) {
+        if (round > 1) {
+          BenchRow again = path.measure(bestPath.batch());
+          log.printf("  round %d: scoring path batch %3d %9.1f img/s%n", round, again.batch(), again.imagesPerSec());
+          if (again.imagesPerSec() > bestPath.imagesPerSec()) {
+            bestPath = again;
+            rows.set(bestPathIndex, bestPath);
+          }
+        }
+        for (int t = 0; t < options.streamThreads().size(); t++) {
+          int threads = options.streamThreads().get(t);
+          KafkaStages.Throughput pass = kafka.passThrough(config, input, threads, n);
+          log.printf("  kafka        threads %2d %9.1f img/s%n", threads, pass.imagesPerSec());
+          KafkaStages.Throughput e2e = kafka.serve(config, input, threads, n);
+          log.printf("  end to end   threads %2d %9.1f img/s%n", threads, e2e.imagesPerSec());
+          if (round == 1) {
+            best.add(new KafkaStages.Throughput[] {pass, e2e});
+          } else {
+            KafkaStages.Throughput[] b = best.get(t);
+            b[0] = pass.imagesPerSec() > b[0].imagesPerSec() ? pass : b[0];
+            b[1] = e2e.imagesPerSec() > b[1].imagesPerSec() ? e2e : b[1];
+          }
+        }
+      }
+      for (int t = 0; t < options.streamThreads().size(); t++) {
+        int threads = options.streamThreads().get(t);
+        KafkaStages.Throughput pass = best.get(t)[0];
+        KafkaStages.Throughput e2e = best.get(t)[1];
         rows.add(BenchRow.throughput("kafka", bestPath.batch(), threads, pass.imagesPerSec(), tiles,
             null, null, pass.images(), pass.seconds()));
-        log.printf("  kafka        threads %2d %9.1f img/s%n", threads, pass.imagesPerSec());
-        KafkaStages.Throughput e2e = kafka.serve(config, input, threads, n);
         double bound = 1 / (1 / pass.imagesPerSec() + 1 / bestPath.imagesPerSec());
         rows.add(BenchRow.throughput("end-to-end", bestPath.batch(), threads, e2e.imagesPerSec(), tiles,
             e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, e2e.images(), e2e.seconds()));
-        log.printf("  end to end   threads %2d %9.1f img/s  (%.2fx raw, %.2fx the bound %.0f)%n", threads,
+        log.printf("  %s threads %2d: kafka %9.1f, end to end %9.1f img/s  (%.2fx raw, %.2fx the bound %.0f)%n",
+            options.rounds() > 1 ? "best of " + options.rounds() + "," : "", threads, pass.imagesPerSec(),
             e2e.imagesPerSec(), e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, bound);
         firstE2e = firstE2e == null ? e2e.imagesPerSec() : firstE2e;
       }

@@ -46,6 +46,9 @@ public final class BenchCommand implements Callable<Integer> {
   List<Double> latencyRates;
   @Option(names = "--latency-seconds", defaultValue = "20", description = "Feeding time per latency row (default ${DEFAULT-VALUE}).")
   double latencySeconds;
+  @Option(names = "--rounds", defaultValue = "1",
+      description = "Run the scoring path (best batch), kafka and end-to-end stages this many times, alternating, and keep the best of each (default ${DEFAULT-VALUE}).")
+  int rounds;
   @Option(names = "--no-latency", description = "Skip the latency rows.")
   boolean noLatency;
   @Option(names = "--no-e2e", description = "Skip the stages that need Kafka (kafka, end to end, latency).")
@@ -66,11 +69,15 @@ public final class BenchCommand implements Callable<Integer> {
       System.err.println("bench: --frame: " + e.getMessage());
       return Main.EXIT_USAGE;
     }
+    if (rounds < 1) {
+      System.err.println("bench: --rounds: must be at least 1, not " + rounds);
+      return Main.EXIT_USAGE;
+    }
     System.err.printf("bench: %d cores, batches %s, %.1f s per stage%n",
         Runtime.getRuntime().availableProcessors(), batches, seconds);
     List<Double> rates = noLatency ? null : latencyRates == null ? List.of() : latencyRates;
     List<BenchRow> rows = new Bench(new Bench.Options(c, batches, seconds, images, frameSize,
-        noE2e ? List.of() : streamThreads, kafkaImages, bootstrap, rates, latencySeconds), System.err).run();
+        noE2e ? List.of() : streamThreads, kafkaImages, bootstrap, rates, latencySeconds, rounds), System.err).run();
     System.out.printf("%n%-13s %5s %7s %10s %10s %7s %7s %8s %8s %8s %8s%n", "STAGE", "BATCH", "THREADS",
         frameSize == null ? "IMAGES/S" : "FRAMES/S", "TILES/S", "x RAW", "x BOUND", "IN/S", "P50 MS", "P99 MS", "MAX MS");
     for (BenchRow r : rows) {

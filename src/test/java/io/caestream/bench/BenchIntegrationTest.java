@@ -19,13 +19,13 @@ import org.junit.jupiter.api.Test;
  */
 class BenchIntegrationTest {
   @Test
-  void everyStageReportsConsistentRowsForTiledFrames() throws Exception {
+  void everyStageReportsConsistentRowsForTiledFramesOverTwoRounds() throws Exception {
     CaeConfig config = CaeConfig.defaults();
     Bench.FrameSize frame = new Bench.FrameSize(160, 128);
     long records = 300;
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<BenchRow> rows = new Bench(new Bench.Options(config, List.of(4), 0.3, 4, frame, List.of(1), records,
-        null, List.of(40.0), 2), new PrintStream(log, true)).run();
+        null, List.of(40.0), 2, 2), new PrintStream(log, true)).run();
 
     assertThat(rows).extracting(BenchRow::stage)
         .containsExactly("raw", "scoring-path", "kafka", "end-to-end", "latency");
@@ -55,6 +55,7 @@ class BenchIntegrationTest {
     assertThat(latency.images()).as("every fed image was seen").isEqualTo(80);
     assertThat(latency.p50Ms()).isPositive().isLessThanOrEqualTo(latency.p99Ms());
     assertThat(latency.p99Ms()).isLessThanOrEqualTo(latency.maxMs());
-    assertThat(log.toString()).contains("in-process KRaft broker").contains("tiles of 64x64");
+    assertThat(log.toString()).contains("in-process KRaft broker").contains("tiles of 64x64")
+        .contains("round 2: scoring path").contains("best of 2, threads  1");
   }
 }
