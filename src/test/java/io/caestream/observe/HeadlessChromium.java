@@ -143,9 +143,20 @@ final class HeadlessChromium implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     socket.abort();
+    // Chromium's helpers (renderer, zygote, crashpad) outlive the browser process for a moment and
+    // still write into the profile; the temp folder can only be deleted once all of them are gone.
+    java.util.List<ProcessHandle> helpers = process.descendants().toList();
     process.destroy();
     if (!process.waitFor(10, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    for (ProcessHandle h : helpers) {
+      h.destroy();
+      try {
+        h.onExit().get(10, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        h.destroyForcibly();
+      }
     }
   }
 }
