@@ -33,7 +33,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import io.caestream.stream.ScoringBuffer;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaException;
@@ -58,6 +63,18 @@ public final class ScorerApp implements AutoCloseable {
   private final ModelLine models;
   private final CaeMetrics metrics;
   private final KafkaStreams streams;
+  /** Scores buffered images beside the stream threads; its threads are daemons, idle when unbuffered. */
+  private final ExecutorService scoringPool = Executors.newFixedThreadPool(
+      Runtime.getRuntime().availableProcessors(), new ThreadFactory() {
+        private final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+          Thread t = new Thread(r, "cae-buffer-" + count.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        }
+      });
   private final KafkaStreamsMetrics streamsMetrics;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
@@ -135,8 +152,8 @@ public final class ScorerApp implements AutoCloseable {
         }
       };
       props.put(UnexpectedErrorHandler.LISTENER_CONFIG, listener);
-      streams = new KafkaStreams(ScoringTopology.build(topics, models.scorer(), listener, deadLetterMax),
-          props);
+      streams = new KafkaStreams(ScoringTopology.build(topics, models.scorer(), listener, deadLetterMax,
+          scoringBuffer(config)), props);
       ScorerFailurePolicy policy = new ScorerFailurePolicy(3, 600_000);
       streams.setUncaughtExceptionHandler(e -> {
         streamHealth.threadFailed(streams);
@@ -160,6 +177,16 @@ public final class ScorerApp implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * The scoring buffer from the config: a pool thread per core scores the batches, so stream
+   * threads only read and write Kafka.
+   */
+  private ScoringBuffer scoringBuffer(CaeConfig config) {
+    return new ScoringBuffer(config.integer(CaeConfig.STREAM_BUFFER_MAX), config.integer(CaeConfig.STREAM_BUFFER_WAIT_MS),
+        StreamsSettings.imageTopicMaxBytes(config), scoringPool,
+        Runtime.getRuntime().availableProcessors());
   }
 
   /** Every dead-letter reason word: the image's own and the record's. */
@@ -336,6 +363,14 @@ public final class ScorerApp implements AutoCloseable {
         LOG.warn("Kafka Streams did not close within {} ms", timeout.toMillis());
       }
       streamsMetrics.close();
+      scoringPool.shutdown();
+      try {
+        // A closed task's last batch may still be running; its images are in the store, but
+        // the model must outlive the call.
+        scoringPool.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       models.close();
       http.close();
       closed = clean;

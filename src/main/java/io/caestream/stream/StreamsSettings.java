@@ -27,6 +27,11 @@ public final class StreamsSettings {
     p.put(UnexpectedErrorHandler.DLQ_TOPIC_CONFIG, config.string(CaeConfig.DLQ_TOPIC));
     // Images are scored as they come; a short commit interval keeps end-to-end latency low under EOS.
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+    if (config.integer(CaeConfig.STREAM_BUFFER_MAX) > 1) {
+      // Finished batches are forwarded between polls: an idle input must not hold them 100 ms.
+      p.put(StreamsConfig.POLL_MS_CONFIG,
+          Long.toString(ScoringBuffer.checkIntervalMs(config.integer(CaeConfig.STREAM_BUFFER_WAIT_MS))));
+    }
     // Dead letters carry images: as large as the image topics topics.create makes, and at least
     // the 1 MiB default. Whether a dead letter fits is then decided per record (DeadLetter).
     p.put(StreamsConfig.producerPrefix("max.request.size"),

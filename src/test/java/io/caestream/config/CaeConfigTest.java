@@ -52,6 +52,8 @@ class CaeConfigTest {
       "model.provider|gpu|model.provider",
       "model.batch.max|-1|model.batch.max",
       "model.batch.max|many|model.batch.max",
+      "stream.buffer.max|0|stream.buffer.max",
+      "stream.buffer.wait.ms|-1|stream.buffer.wait.ms",
       "model.threshold|high|model.threshold",
       "model.threshold|-0.5|model.threshold",
       "model.path|/no/such/model.onnx|model.path",

@@ -90,7 +90,7 @@ class FailureHandlingTest {
     try (ScoringEngine engine = ScoringEngine.open(CaeConfig.defaults().with(Map.of(CaeConfig.IMAGE_MAX_BYTES, "2000")),
         BatchListener.NONE);
         TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(topics, RoutedScorer.of(engine),
-            StreamListener.NONE, 5000), props(StreamListener.NONE))) {
+            StreamListener.NONE, 5000, ScoringBuffer.none()), props(StreamListener.NONE))) {
       var in = driver.createInputTopic(topics.input(), new ByteArraySerializer(), new ByteArraySerializer());
       var dlq = driver.createOutputTopic(topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
       in.pipeInput(key, new byte[3000]);
