@@ -153,7 +153,7 @@ public final class ScorerApp implements AutoCloseable {
       };
       props.put(UnexpectedErrorHandler.LISTENER_CONFIG, listener);
       streams = new KafkaStreams(ScoringTopology.build(topics, models.scorer(), listener, deadLetterMax,
-          scoringBuffer(config)), props);
+          scoringBuffer(config, props)), props);
       ScorerFailurePolicy policy = new ScorerFailurePolicy(3, 600_000);
       streams.setUncaughtExceptionHandler(e -> {
         streamHealth.threadFailed(streams);
@@ -183,9 +183,10 @@ public final class ScorerApp implements AutoCloseable {
    * The scoring buffer from the config: a pool thread per core scores the batches, so stream
    * threads only read and write Kafka.
    */
-  private ScoringBuffer scoringBuffer(CaeConfig config) {
-    return new ScoringBuffer(config.integer(CaeConfig.STREAM_BUFFER_MAX), config.integer(CaeConfig.STREAM_BUFFER_WAIT_MS),
-        StreamsSettings.imageTopicMaxBytes(config), scoringPool,
+  private ScoringBuffer scoringBuffer(CaeConfig config, Properties props) {
+    return new ScoringBuffer(config.integer(CaeConfig.STREAM_BUFFER_MAX),
+        config.integer(CaeConfig.STREAM_BUFFER_MAX_BYTES), config.integer(CaeConfig.STREAM_BUFFER_WAIT_MS),
+        StreamsSettings.bufferRecordMaxBytes(config, props), scoringPool,
         Runtime.getRuntime().availableProcessors());
   }
 

@@ -11,23 +11,25 @@ import java.util.concurrent.Executor;
  *
  * @param max images a task buffers before it scores them all; 1 = score each image as it
  *     arrives (the buffer store still exists, so images a buffered run left behind are scored)
+ * @param maxBytes encoded bytes a task buffers before it scores them all, whatever {@code max} says
  * @param waitMs how long the oldest buffered image waits for the buffer to fill
  * @param maxRecordBytes the largest buffered record the changelog topic takes; a larger record
  *     is judged at once (it is too big to be an image the scorer accepts)
  * @param pool runs the scoring of buffered images beside the stream thread, which scores too
  * @param helpers how many of the pool's threads one task's buffer may use at once
  */
-public record ScoringBuffer(int max, long waitMs, int maxRecordBytes, Executor pool, int helpers) {
+public record ScoringBuffer(int max, long maxBytes, long waitMs, int maxRecordBytes, Executor pool, int helpers) {
   public ScoringBuffer {
-    if (max < 1 || waitMs < 0 || maxRecordBytes < 1 || pool == null || helpers < 0) {
-      throw new IllegalArgumentException("max >= 1, waitMs >= 0, maxRecordBytes >= 1, a pool and helpers >= 0,"
-          + " not " + max + ", " + waitMs + ", " + maxRecordBytes + ", " + pool + ", " + helpers);
+    if (max < 1 || maxBytes < 1 || waitMs < 0 || maxRecordBytes < 1 || pool == null || helpers < 0) {
+      throw new IllegalArgumentException("max >= 1, maxBytes >= 1, waitMs >= 0, maxRecordBytes >= 1, a pool and"
+          + " helpers >= 0, not " + max + ", " + maxBytes + ", " + waitMs + ", " + maxRecordBytes + ", " + pool
+          + ", " + helpers);
     }
   }
 
   /** Every image scored as it arrives, on the stream thread. */
   public static ScoringBuffer none() {
-    return new ScoringBuffer(1, 0, 1 << 20, Runnable::run, 0);
+    return new ScoringBuffer(1, Long.MAX_VALUE, 0, 1 << 20, Runnable::run, 0);
   }
 
   /**

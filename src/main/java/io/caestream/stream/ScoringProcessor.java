@@ -59,6 +59,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
   private KeyValueStore<Integer, byte[]> store;
   /** Buffered images not yet handed to the pool, in input order, kept decoded. */
   private List<Waiting> pending = new ArrayList<>();
+  private long pendingBytes;
   /** Batches the pool is scoring, oldest first; their images stay in the store until forwarded. */
   private final ArrayDeque<Batch> inFlight = new ArrayDeque<>();
   /** Store keys in use: freed keys are reused, so the cache folds a commit's tombstones per key. */
@@ -101,6 +102,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     this.context = context;
     this.store = context.getStateStore(BUFFER_STORE);
     pending = new ArrayList<>();
+    pendingBytes = 0;
     inFlight.clear();
     usedSlots.clear();
     long now = System.nanoTime();
@@ -141,7 +143,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     usedSlots.set(slot);
     store.put(slot, image.toBytes());
     pending.add(new Waiting(slot, image, arrivedMs, arrived));
-    if (pending.size() >= buffer.max() || waitedEnough(arrivedMs)) {
+    pendingBytes += image.sizeInBytes();
+    if (pending.size() >= buffer.max() || pendingBytes >= buffer.maxBytes() || waitedEnough(arrivedMs)) {
       startBatch();
     }
     emitFinished();
@@ -177,6 +180,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
     inFlight.addLast(score(pending));
     pending = new ArrayList<>();
+    pendingBytes = 0;
   }
 
   /** Forwards the results of the batches that are done, oldest first, so output keeps input order. */

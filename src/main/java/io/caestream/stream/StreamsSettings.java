@@ -86,6 +86,16 @@ public final class StreamsSettings {
     return Math.min(producerMaxRequestSize(props), deadLetterTopicMaxBytes);
   }
 
+  /**
+   * The largest record the scoring buffer holds: an image of {@code image.max.bytes} with room
+   * for key and headers (a larger one is rejected anyway), and small enough that the changelog
+   * write fits the producer's {@code max.request.size} with its framing.
+   */
+  public static int bufferRecordMaxBytes(CaeConfig config, Properties props) {
+    long image = (long) config.integer(CaeConfig.IMAGE_MAX_BYTES) + (64 << 10);
+    return (int) Math.max(1, Math.min(image, producerMaxRequestSize(props) - 1024L));
+  }
+
   static int producerMaxRequestSize(Properties props) {
     Object size = new StreamsConfig(props).getProducerConfigs("probe").get("max.request.size");
     return size == null ? 1 << 20 : Integer.parseInt(size.toString());

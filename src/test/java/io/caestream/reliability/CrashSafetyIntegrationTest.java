@@ -51,6 +51,8 @@ class CrashSafetyIntegrationTest {
   private static final double RATE = Double.parseDouble(System.getProperty("cae.crash.rate", "60"));
   private static final long SEED = Long.getLong("cae.crash.seed", 20251125L);
   private static final int KILLS = 3;
+  /** The processor says at info level when it restores buffered images; the test counts those lines. */
+  private static final List<String> JVM = List.of("-Dcae.log.level.io.caestream.stream.ScoringProcessor=info");
   private static final long SHUTDOWN_TIMEOUT_MS = 15_000;
   private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(120);
 
@@ -72,12 +74,16 @@ class CrashSafetyIntegrationTest {
       config.put("topics.create", "false");
       config.put("image.max.bytes", "100000");
       config.put("shutdown.timeout.ms", Long.toString(SHUTDOWN_TIMEOUT_MS));
+      // Images wait longer than a commit interval, so every commit, kill and shutdown finds some
+      // in the scoring buffer: the restore path runs, not only the path where the buffer is empty.
+      config.put("stream.buffer.max", "16");
+      config.put("stream.buffer.wait.ms", "300");
 
       Feeder feeder = new Feeder(kafka.bootstrapServers(), topics.input(), IMAGES, RATE);
       List<ScorerProcess> runs = new ArrayList<>();
       try (OutputTally tally = new OutputTally(kafka.bootstrapServers(), topics.scores(), topics.anomalies(),
           topics.deadLetters())) {
-        ScorerProcess scorer = ScorerProcess.start(dir, "run-0", config, List.of());
+        ScorerProcess scorer = ScorerProcess.start(dir, "run-0", config, JVM);
         runs.add(scorer);
         feeder.start();
         long target = 0;
@@ -94,7 +100,7 @@ class CrashSafetyIntegrationTest {
             int code = scorer.kill();
             f.put("exitCode", code);
             assertThat(code).as("kill -9 exit status").isEqualTo(137);
-            scorer = ScorerProcess.start(dir, "run-" + runs.size(), config, List.of());
+            scorer = ScorerProcess.start(dir, "run-" + runs.size(), config, JVM);
             runs.add(scorer);
             f.put("recoveryMs", awaitProgress(tally, scorer, feeder));
           } else if (fault == KILLS) {
@@ -108,7 +114,7 @@ class CrashSafetyIntegrationTest {
             assertThat(code).as("exit code after SIGTERM; log:\n%s", scorer.logTail(30)).isEqualTo(0);
             assertThat(ms).as("exit within shutdown.timeout.ms").isLessThanOrEqualTo(SHUTDOWN_TIMEOUT_MS + 2_000);
             assertThat(scorer.log()).contains("stopped cleanly");
-            scorer = ScorerProcess.start(dir, "run-" + runs.size(), config, List.of());
+            scorer = ScorerProcess.start(dir, "run-" + runs.size(), config, JVM);
             runs.add(scorer);
             f.put("recoveryMs", awaitProgress(tally, scorer, feeder));
           } else {
@@ -145,6 +151,9 @@ class CrashSafetyIntegrationTest {
         figures.put("deadLetters", v.deadLetterReasons());
         figures.put("threadReplacements", runs.stream().mapToLong(r -> r.log().lines()
             .filter(l -> l.contains("stream thread failed")).count()).sum());
+        long restores = runs.stream().mapToLong(r -> r.log().lines()
+            .filter(l -> l.contains("buffered images restored")).count()).sum();
+        figures.put("bufferRestores", restores);
         figures.put("seconds", (System.nanoTime() - testStart) / 1_000_000_000.0);
         String json = new ObjectMapper().writeValueAsString(figures);
         System.out.println("CRASH-SAFETY-FIGURES " + json);
@@ -158,6 +167,7 @@ class CrashSafetyIntegrationTest {
         assertThat(v.results()).isEqualTo(IMAGES);
         assertThat(v.anomaliesMatch()).as("anomaly events = anomalous score events").isTrue();
         assertThat(v.anomalies()).isPositive();
+        assertThat(restores).as("restarts that found committed, unscored images in the buffer").isPositive();
         assertThat(v.deadLetterReasons().values().stream().mapToLong(Integer::longValue).sum())
             .isEqualTo(feeder.broken.get());
         for (Map<String, Object> f : faults) {

@@ -55,7 +55,7 @@ class ScoringBufferTest {
 
   /** Scored on the calling thread, so each batch is done the moment it starts: outputs are deterministic. */
   private static ScoringBuffer buffer(int max, long waitMs) {
-    return new ScoringBuffer(max, waitMs, 1 << 20, Runnable::run, 1);
+    return new ScoringBuffer(max, 1 << 20, waitMs, 1 << 20, Runnable::run, 1);
   }
 
   private TopologyTestDriver driver(SourceScorer scorer, ScoringBuffer buffer) {
@@ -136,7 +136,7 @@ class ScoringBufferTest {
 
   @Test
   void batchesScoredOnThePoolComeOutInInputOrderAcrossBatches() throws Exception {
-    try (TopologyTestDriver d = driver(RoutedScorer.of(engine), new ScoringBuffer(3, 60_000, 1 << 20, pool, 2))) {
+    try (TopologyTestDriver d = driver(RoutedScorer.of(engine), new ScoringBuffer(3, 1 << 20, 60_000, 1 << 20, pool, 2))) {
       var in = in(d, topics);
       var scores = out(d, topics.scores());
       List<String> sent = new ArrayList<>();
@@ -161,6 +161,24 @@ class ScoringBufferTest {
       }
       assertThat(seen).containsExactlyElementsOf(sent);
       assertThat(entries(d)).isZero();
+    }
+  }
+
+  @Test
+  void aBufferFullOfBytesIsScoredBeforeItIsFullOfImages() throws Exception {
+    byte[] first = png(1);
+    byte[] second = png(2);
+    long twoImages = PendingImage.of(new Record<>(new byte[12], first, 0L, new RecordHeaders()), "images", 0, 0)
+        .sizeInBytes() + 200;
+    try (TopologyTestDriver d = driver(RoutedScorer.of(engine),
+        new ScoringBuffer(100, twoImages, 60_000, 1 << 20, Runnable::run, 1))) {
+      var in = in(d, topics);
+      var scores = out(d, topics.scores());
+      in.pipeInput(image("line-1/cam-1", "a", first));
+      assertThat(scores.isEmpty()).isTrue();
+      in.pipeInput(image("line-1/cam-1", "b", second));
+      assertThat(ids(scores)).as("two images of ~%d bytes fill %d bytes", first.length, twoImages)
+          .containsExactly("a", "b");
     }
   }
 
@@ -226,7 +244,7 @@ class ScoringBufferTest {
 
   @Test
   void aRecordTooLargeForTheChangelogIsJudgedAtOnceAfterWhatWaitsBeforeIt() throws Exception {
-    try (TopologyTestDriver d = driver(RoutedScorer.of(engine), new ScoringBuffer(4, 60_000, 40_000, Runnable::run, 1))) {
+    try (TopologyTestDriver d = driver(RoutedScorer.of(engine), new ScoringBuffer(4, 1 << 20, 60_000, 40_000, Runnable::run, 1))) {
       var in = in(d, topics);
       var scores = out(d, topics.scores());
       var dlq = out(d, topics.deadLetters());
