@@ -14,6 +14,7 @@ import io.caestream.stream.StreamListener;
 import io.caestream.stream.ScoreEvent;
 import io.caestream.stream.ScorerFailurePolicy;
 import io.caestream.stream.StreamHealth;
+import io.caestream.stream.ScoringBuffer;
 import io.caestream.stream.ScoringTopology;
 import io.caestream.stream.StreamsSettings;
 import io.caestream.stream.TopicCheck;
@@ -33,13 +34,11 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import io.caestream.stream.ScoringBuffer;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -64,17 +63,7 @@ public final class ScorerApp implements AutoCloseable {
   private final CaeMetrics metrics;
   private final KafkaStreams streams;
   /** Scores buffered images beside the stream threads; its threads are daemons, idle when unbuffered. */
-  private final ExecutorService scoringPool = Executors.newFixedThreadPool(
-      Runtime.getRuntime().availableProcessors(), new ThreadFactory() {
-        private final AtomicInteger count = new AtomicInteger();
-
-        @Override
-        public Thread newThread(Runnable r) {
-          Thread t = new Thread(r, "cae-buffer-" + count.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        }
-      });
+  private final ExecutorService scoringPool = scoringPool();
   private final KafkaStreamsMetrics streamsMetrics;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
@@ -188,6 +177,15 @@ public final class ScorerApp implements AutoCloseable {
         config.integer(CaeConfig.STREAM_BUFFER_MAX_BYTES), config.integer(CaeConfig.STREAM_BUFFER_WAIT_MS),
         StreamsSettings.bufferRecordMaxBytes(config, props), scoringPool,
         Runtime.getRuntime().availableProcessors());
+  }
+
+  private static ExecutorService scoringPool() {
+    AtomicInteger count = new AtomicInteger();
+    return Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
+      Thread t = new Thread(r, "cae-buffer-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** Every dead-letter reason word: the image's own and the record's. */

@@ -119,7 +119,7 @@ public final class CaeConfig {
       key(MODEL_CUDA_CONV_SEARCH, STRING, "HEURISTIC", Validators.oneOf("exhaustive", "heuristic", "default"), "cuDNN convolution algorithm search."),
       key(MODEL_TENSORRT_FP16, BOOLEAN, "false", ConfigKey.Validator.ANY, "TensorRT: allow fp16 kernels."),
       key(MODEL_TENSORRT_CACHE_DIR, STRING, "", ConfigKey.Validator.ANY, "TensorRT engine cache folder; empty = no cache."),
-      key(STREAM_BUFFER_MAX, INT, "32", Validators.between(1, 1024), "Images each stream task holds in a changelogged state store and then scores in parallel (the stream thread and the scoring pool), so one stream thread keeps every core busy; exactly-once holds because the buffer commits with the offsets. 1 = score each image as it arrives."),
+      key(STREAM_BUFFER_MAX, INT, "32", Validators.between(1, 1024), "Images each stream task holds in a changelogged state store and then hands to a scoring pool of one thread per core as one batch, so one stream thread keeps every core busy; exactly-once holds because the buffer commits with the offsets. 1 = score each image as it arrives."),
       key(STREAM_BUFFER_WAIT_MS, INT, "1", Validators.between(0, 10_000), "How long the oldest buffered image waits for the buffer to fill before what is there is scored: the latency a low input rate pays for the buffer."),
       key(STREAM_BUFFER_MAX_BYTES, INT, "8388608", Validators.atLeast(1), "Encoded bytes each stream task buffers before it scores what it holds, whatever stream.buffer.max says: large frames are batched by size, not count (the buffer and Kafka Streams' store cache hold the bytes)."),
       key(IMAGE_MAX_BYTES, INT, "16777216", Validators.between(1, Integer.MAX_VALUE - 8), "Largest encoded image accepted, checked before decoding."),

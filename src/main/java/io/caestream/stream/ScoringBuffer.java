@@ -15,21 +15,22 @@ import java.util.concurrent.Executor;
  * @param waitMs how long the oldest buffered image waits for the buffer to fill
  * @param maxRecordBytes the largest buffered record the changelog topic takes; a larger record
  *     is judged at once (it is too big to be an image the scorer accepts)
- * @param pool runs the scoring of buffered images beside the stream thread, which scores too
- * @param helpers how many of the pool's threads one task's buffer may use at once
+ * @param pool scores the buffered images while the stream thread goes on reading ({@code
+ *     Runnable::run} scores them on the stream thread)
+ * @param helpers how many of the pool's threads one batch may use at once, at least 1
  */
 public record ScoringBuffer(int max, long maxBytes, long waitMs, int maxRecordBytes, Executor pool, int helpers) {
   public ScoringBuffer {
-    if (max < 1 || maxBytes < 1 || waitMs < 0 || maxRecordBytes < 1 || pool == null || helpers < 0) {
+    if (max < 1 || maxBytes < 1 || waitMs < 0 || maxRecordBytes < 1 || pool == null || helpers < 1) {
       throw new IllegalArgumentException("max >= 1, maxBytes >= 1, waitMs >= 0, maxRecordBytes >= 1, a pool and"
-          + " helpers >= 0, not " + max + ", " + maxBytes + ", " + waitMs + ", " + maxRecordBytes + ", " + pool
+          + " helpers >= 1, not " + max + ", " + maxBytes + ", " + waitMs + ", " + maxRecordBytes + ", " + pool
           + ", " + helpers);
     }
   }
 
   /** Every image scored as it arrives, on the stream thread. */
   public static ScoringBuffer none() {
-    return new ScoringBuffer(1, Long.MAX_VALUE, 0, 1 << 20, Runnable::run, 0);
+    return new ScoringBuffer(1, Long.MAX_VALUE, 0, 1 << 20, Runnable::run, 1);
   }
 
   /**

@@ -132,7 +132,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     RecordMetadata meta = context.recordMetadata().orElse(null);
     PendingImage image = meta == null ? PendingImage.of(record, "", -1, -1)
         : PendingImage.of(record, meta.topic(), meta.partition(), meta.offset());
-    if (!buffer.buffered() || image.sizeInBytes() > buffer.maxRecordBytes()) {
+    long size = image.sizeInBytes();
+    if (!buffer.buffered() || size > buffer.maxRecordBytes()) {
       // Unbuffered, or too big for the changelog (and so for any image limit): judged right here,
       // after what waits before it. An unexpected error reaches Kafka Streams' handler with this record.
       drain();
@@ -143,7 +144,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     usedSlots.set(slot);
     store.put(slot, image.toBytes());
     pending.add(new Waiting(slot, image, arrivedMs, arrived));
-    pendingBytes += image.sizeInBytes();
+    pendingBytes += size;
     if (pending.size() >= buffer.max() || pendingBytes >= buffer.maxBytes() || waitedEnough(arrivedMs)) {
       startBatch();
     }
@@ -219,8 +220,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
   /**
    * Up to {@link ScoringBuffer#helpers} pool threads take the batch's images from one counter, so
-   * none sits idle while another still has a queue; without helpers the caller scores them. An
-   * unexpected error dead-letters its own image (Kafka Streams' handler would blame whichever
+   * none sits idle while another still has a queue. An unexpected error dead-letters its own image (Kafka Streams' handler would blame whichever
    * record happens to be current).
    */
   private Batch score(List<Waiting> images) {
@@ -233,16 +233,6 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
       }
     };
     int helpers = Math.min(buffer.helpers(), images.size());
-    if (helpers == 0) {
-      CompletableFuture<Void> done = new CompletableFuture<>();
-      try {
-        work.run();
-        done.complete(null);
-      } catch (RuntimeException e) {
-        done.completeExceptionally(e);
-      }
-      return new Batch(images, verdicts, done);
-    }
     CompletableFuture<?>[] running = new CompletableFuture<?>[helpers];
     for (int h = 0; h < helpers; h++) {
       running[h] = CompletableFuture.runAsync(work, buffer.pool());
