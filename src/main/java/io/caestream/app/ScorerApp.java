@@ -8,6 +8,7 @@ import io.caestream.observe.HttpAccess;
 import io.caestream.observe.HttpEndpoints;
 import io.caestream.observe.RecentAnomalies;
 import io.caestream.scoring.ScoringEngine;
+import io.caestream.stream.BatchQuota;
 import io.caestream.stream.ModelInfo;
 import io.caestream.stream.RecordProblem;
 import io.caestream.stream.StreamListener;
@@ -64,6 +65,8 @@ public final class ScorerApp implements AutoCloseable {
   private final KafkaStreams streams;
   /** Scores buffered images beside the stream threads; its threads are daemons, idle when unbuffered. */
   private final ExecutorService scoringPool = scoringPool();
+  /** Two batches per pool thread: one being scored, one waiting, so no pool thread idles while a stream thread commits. */
+  private final BatchQuota scoringQuota = new BatchQuota(2 * Runtime.getRuntime().availableProcessors());
   private final KafkaStreamsMetrics streamsMetrics;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
@@ -176,7 +179,7 @@ public final class ScorerApp implements AutoCloseable {
     return new ScoringBuffer(config.integer(CaeConfig.STREAM_BUFFER_MAX),
         config.integer(CaeConfig.STREAM_BUFFER_MAX_BYTES), config.integer(CaeConfig.STREAM_BUFFER_WAIT_MS),
         StreamsSettings.bufferRecordMaxBytes(config, props), scoringPool,
-        Runtime.getRuntime().availableProcessors());
+        Runtime.getRuntime().availableProcessors(), scoringQuota);
   }
 
   private static ExecutorService scoringPool() {

@@ -18,14 +18,21 @@ import java.util.concurrent.Executor;
  * @param pool scores the buffered images while the stream thread goes on reading ({@code
  *     Runnable::run} scores them on the stream thread)
  * @param helpers how many of the pool's threads one batch may use at once, at least 1
+ * @param quota batches in the pool from every task together, shared by the tasks of one instance
  */
-public record ScoringBuffer(int max, long maxBytes, long waitMs, int maxRecordBytes, Executor pool, int helpers) {
+public record ScoringBuffer(int max, long maxBytes, long waitMs, int maxRecordBytes, Executor pool, int helpers,
+    BatchQuota quota) {
   public ScoringBuffer {
-    if (max < 1 || maxBytes < 1 || waitMs < 0 || maxRecordBytes < 1 || pool == null || helpers < 1) {
+    if (max < 1 || maxBytes < 1 || waitMs < 0 || maxRecordBytes < 1 || pool == null || helpers < 1 || quota == null) {
       throw new IllegalArgumentException("max >= 1, maxBytes >= 1, waitMs >= 0, maxRecordBytes >= 1, a pool and"
           + " helpers >= 1, not " + max + ", " + maxBytes + ", " + waitMs + ", " + maxRecordBytes + ", " + pool
           + ", " + helpers);
     }
+  }
+
+  /** Without a limit on the batches of all tasks together. */
+  public ScoringBuffer(int max, long maxBytes, long waitMs, int maxRecordBytes, Executor pool, int helpers) {
+    this(max, maxBytes, waitMs, maxRecordBytes, pool, helpers, BatchQuota.unbounded());
   }
 
   /** Every image scored as it arrives, on the stream thread. */

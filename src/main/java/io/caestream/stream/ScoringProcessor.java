@@ -34,7 +34,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@code process()} returns. Buffered, images wait in the task's changelogged store until the
  * buffer is full or its oldest image has waited {@link ScoringBuffer#waitMs}; then they go to the
  * scoring pool as one batch and the stream thread goes on reading. A finished batch's results are
- * forwarded in input order at the next record or punctuation, and its store entries deleted.
+ * forwarded in input order at the next record or punctuation, and its store entries deleted. A
+ * task has at most {@link #MAX_IN_FLIGHT} batches in the pool, and the tasks of an instance
+ * together what {@link ScoringBuffer#quota} allows.
  * Either way an offset commits only together with its image's results or its buffered copy, in
  * one transaction (exactly-once).
  */
@@ -103,7 +105,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     this.store = context.getStateStore(BUFFER_STORE);
     pending = new ArrayList<>();
     pendingBytes = 0;
-    inFlight.clear();
+    abandonInFlight();
     usedSlots.clear();
     long now = System.nanoTime();
     // What a previous owner of this task buffered and committed but did not score (a crash, a
@@ -179,9 +181,32 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     while (inFlight.size() >= MAX_IN_FLIGHT) {
       emit(inFlight.removeFirst());
     }
+    while (!buffer.quota().tryTake()) {
+      if (inFlight.isEmpty()) {
+        buffer.quota().take();
+        break;
+      }
+      emit(inFlight.removeFirst());
+    }
     inFlight.addLast(score(pending));
     pending = new ArrayList<>();
     pendingBytes = 0;
+  }
+
+  /**
+   * The task closes (a rebalance, a failure, a shutdown) with batches in the pool: their images
+   * are still in the store, so whoever takes the task scores them again; only the quota is given back.
+   */
+  @Override
+  public void close() {
+    abandonInFlight();
+  }
+
+  private void abandonInFlight() {
+    while (!inFlight.isEmpty()) {
+      inFlight.removeFirst();
+      buffer.quota().give();
+    }
   }
 
   /** Forwards the results of the batches that are done, oldest first, so output keeps input order. */
@@ -208,6 +233,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
       batch.done().join();
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : e;
+    } finally {
+      buffer.quota().give();
     }
     for (int i = 0; i < batch.images().size(); i++) {
       emitOrDeadLetter(batch.images().get(i).image(), batch.verdicts()[i]);

@@ -165,6 +165,54 @@ class ScoringBufferTest {
   }
 
   @Test
+  void theQuotaBoundsTheBatchesInThePoolAndIsGivenBack() throws Exception {
+    BatchQuota quota = new BatchQuota(1);
+    java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+    // Slow enough that, without the quota, a task's second batch starts while its first is scored.
+    java.util.concurrent.Executor slow = r -> pool.execute(() -> {
+      most.accumulateAndGet(quota.inPool(), Math::max);
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      r.run();
+    });
+    try (TopologyTestDriver d = driver(RoutedScorer.of(engine), new ScoringBuffer(2, 1 << 20, 60_000, 1 << 20, slow, 1, quota))) {
+      var in = in(d, topics);
+      var scores = out(d, topics.scores());
+      for (int i = 0; i < 8; i++) {
+        in.pipeInput(image("line-1/cam-0", "img-" + i, png(i)));
+      }
+      List<String> seen = new ArrayList<>(ids(scores));
+      for (int tick = 0; tick < 600 && seen.size() < 8; tick++) {
+        d.advanceWallClockTime(Duration.ofMillis(1));
+        Thread.sleep(5);
+        seen.addAll(ids(scores));
+      }
+      assertThat(seen).hasSize(8);
+      assertThat(most.get()).as("batches in the pool at once").isEqualTo(1);
+      assertThat(quota.inPool()).as("every forwarded batch gives its place back").isZero();
+      in.pipeInput(image("line-1/cam-0", "img-8", png(8)));
+      in.pipeInput(image("line-1/cam-0", "img-9", png(9)));
+    }
+    assertThat(quota.inPool()).as("a batch abandoned when its task closes gives its place back").isZero();
+  }
+
+  @Test
+  void aTaskWithNothingInThePoolStartsABatchWhateverTheQuotaSays() {
+    BatchQuota quota = new BatchQuota(1);
+    assertThat(quota.tryTake()).isTrue();
+    assertThat(quota.tryTake()).isFalse();
+    quota.take();
+    assertThat(quota.inPool()).isEqualTo(2);
+    quota.give();
+    quota.give();
+    assertThat(quota.tryTake()).isTrue();
+    assertThatThrownBy(() -> new BatchQuota(0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aBufferFullOfBytesIsScoredBeforeItIsFullOfImages() throws Exception {
     byte[] first = png(1);
     byte[] second = png(2);
