@@ -51,8 +51,4 @@ public final class BatchQuota {
   int inPool() {
     return inPool.get();
   }
-
-  public int limit() {
-    return limit;
-  }
 }

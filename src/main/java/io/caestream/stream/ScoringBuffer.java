@@ -24,9 +24,9 @@ public record ScoringBuffer(int max, long maxBytes, long waitMs, int maxRecordBy
     BatchQuota quota) {
   public ScoringBuffer {
     if (max < 1 || maxBytes < 1 || waitMs < 0 || maxRecordBytes < 1 || pool == null || helpers < 1 || quota == null) {
-      throw new IllegalArgumentException("max >= 1, maxBytes >= 1, waitMs >= 0, maxRecordBytes >= 1, a pool and"
-          + " helpers >= 1, not " + max + ", " + maxBytes + ", " + waitMs + ", " + maxRecordBytes + ", " + pool
-          + ", " + helpers);
+      throw new IllegalArgumentException("max >= 1, maxBytes >= 1, waitMs >= 0, maxRecordBytes >= 1, a pool,"
+          + " helpers >= 1 and a quota, not " + max + ", " + maxBytes + ", " + waitMs + ", " + maxRecordBytes
+          + ", " + pool + ", " + helpers + ", " + quota);
     }
   }
 

@@ -247,8 +247,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
   /**
    * Up to {@link ScoringBuffer#helpers} pool threads take the batch's images from one counter, so
-   * none sits idle while another still has a queue. An unexpected error dead-letters its own image (Kafka Streams' handler would blame whichever
-   * record happens to be current).
+   * none sits idle while another still has a queue. An unexpected error dead-letters its own
+   * image (Kafka Streams' handler would blame whichever record happens to be current).
    */
   private Batch score(List<Waiting> images) {
     Verdict[] verdicts = new Verdict[images.size()];
