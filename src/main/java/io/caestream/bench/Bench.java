@@ -46,15 +46,25 @@ public final class Bench {
    * What to run. {@code frame} null = images at the model's size; {@code streamThreads} the
    * thread counts of the Kafka stages (none = skip them); {@code latencyRates} empty = half of the
    * end-to-end rate at the first thread count, null = no latency rows. {@code rounds}: how often
-   * the scoring path (best batch), kafka and end-to-end stages run per thread count, best kept.
+   * the scoring path (best batch), kafka and end-to-end stages run per thread count, best kept;
+   * {@code variants} the settings those stages compare ({@link Variants#NONE}: none).
    */
   public record Options(CaeConfig config, List<Integer> batches, double seconds, int images, FrameSize frame,
       List<Integer> streamThreads, long kafkaImages, String bootstrap, List<Double> latencyRates,
-      double latencySeconds, int rounds) {
+      double latencySeconds, int rounds, Variants variants) {
     public Options {
       if (rounds < 1) {
         throw new IllegalArgumentException("rounds must be at least 1");
       }
+      variants = variants == null ? Variants.NONE : variants;
+    }
+
+    /** Nothing compared. */
+    public Options(CaeConfig config, List<Integer> batches, double seconds, int images, FrameSize frame,
+        List<Integer> streamThreads, long kafkaImages, String bootstrap, List<Double> latencyRates,
+        double latencySeconds, int rounds) {
+      this(config, batches, seconds, images, frame, streamThreads, kafkaImages, bootstrap, latencyRates,
+          latencySeconds, rounds, Variants.NONE);
     }
   }
 
@@ -114,9 +124,11 @@ public final class Bench {
   }
 
   /**
-   * Kafka alone and end to end per thread count, {@code rounds} times each, alternating, with the
-   * scoring path measured again before each later round: on a noisy machine a stage is only ever
-   * slowed down, so the best of each is its speed, and the bound comes from the best two.
+   * Kafka alone and end to end per thread count and compared setting, {@code rounds} times each,
+   * alternating, with the scoring path measured again before each later round: on a noisy machine
+   * a stage is only ever slowed down, so the best of each is its speed, and the bound comes from
+   * the best two. Latency rows alternate between the compared settings too, once per round when
+   * there are several.
    */
   private void kafkaStages(CaeConfig config, List<byte[]> encoded, List<BenchRow> rows, int tiles, PathStage path)
       throws Exception {
@@ -130,11 +142,13 @@ public final class Bench {
     // Large frames: keep what is produced in advance to about 512 MB.
     long n = Math.max(100, Math.min(options.kafkaImages(), (512L << 20) / bytes));
     // serve as the scoring path was measured at its best: the same batch limit.
-    config = config.with(Map.of(CaeConfig.MODEL_BATCH_MAX, Integer.toString(bestPath.batch())));
+    List<Variants.Variant> variants = options.variants().apply(
+        config.with(Map.of(CaeConfig.MODEL_BATCH_MAX, Integer.toString(bestPath.batch()))));
     try (KafkaStages kafka = KafkaStages.open(options.bootstrap(), log)) {
       log.printf("  producing %d images (%d bytes each on average) in advance ...%n", n, bytes);
       String input = kafka.produce(encoded, n, partitions);
       Double firstE2e = null;
+      // per thread count, then per variant: the best pass-through and end-to-end run
       List<KafkaStages.Throughput[]> best = new ArrayList<>();
       for (int round = 1; round <= options.rounds(); round++) {
         if (round > 1) {
@@ -145,34 +159,42 @@ public final class Bench {
             rows.set(bestPathIndex, bestPath);
           }
         }
-        for (int t = 0; t < options.streamThreads().size(); t++) {
-          int threads = options.streamThreads().get(t);
-          KafkaStages.Throughput pass = kafka.passThrough(config, input, threads, n);
-          log.printf("  kafka        threads %2d %9.1f img/s%n", threads, pass.imagesPerSec());
-          KafkaStages.Throughput e2e = kafka.serve(config, input, threads, n);
-          log.printf("  end to end   threads %2d %9.1f img/s%n", threads, e2e.imagesPerSec());
-          if (round == 1) {
-            best.add(new KafkaStages.Throughput[] {pass, e2e});
-          } else {
-            KafkaStages.Throughput[] b = best.get(t);
-            b[0] = pass.imagesPerSec() > b[0].imagesPerSec() ? pass : b[0];
-            b[1] = e2e.imagesPerSec() > b[1].imagesPerSec() ? e2e : b[1];
+        int i = 0;
+        for (int threads : options.streamThreads()) {
+          for (Variants.Variant v : variants) {
+            KafkaStages.Throughput pass = kafka.passThrough(v.config(), input, threads, n);
+            log.printf("  kafka        threads %2d %9.1f img/s%s%n", threads, pass.imagesPerSec(), label(v));
+            KafkaStages.Throughput e2e = kafka.serve(v.config(), input, threads, n);
+            log.printf("  end to end   threads %2d %9.1f img/s%s%n", threads, e2e.imagesPerSec(), label(v));
+            if (round == 1) {
+              best.add(new KafkaStages.Throughput[] {pass, e2e});
+            } else {
+              KafkaStages.Throughput[] b = best.get(i);
+              b[0] = pass.imagesPerSec() > b[0].imagesPerSec() ? pass : b[0];
+              b[1] = e2e.imagesPerSec() > b[1].imagesPerSec() ? e2e : b[1];
+            }
+            i++;
           }
         }
       }
-      for (int t = 0; t < options.streamThreads().size(); t++) {
-        int threads = options.streamThreads().get(t);
-        KafkaStages.Throughput pass = best.get(t)[0];
-        KafkaStages.Throughput e2e = best.get(t)[1];
-        rows.add(BenchRow.throughput("kafka", bestPath.batch(), threads, pass.imagesPerSec(), tiles,
-            null, null, pass.images(), pass.seconds()));
-        double bound = 1 / (1 / pass.imagesPerSec() + 1 / bestPath.imagesPerSec());
-        rows.add(BenchRow.throughput("end-to-end", bestPath.batch(), threads, e2e.imagesPerSec(), tiles,
-            e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, e2e.images(), e2e.seconds()));
-        log.printf("  %s threads %2d: kafka %9.1f, end to end %9.1f img/s  (%.2fx raw, %.2fx the bound %.0f)%n",
-            options.rounds() > 1 ? "best of " + options.rounds() + "," : "", threads, pass.imagesPerSec(),
-            e2e.imagesPerSec(), e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, bound);
-        firstE2e = firstE2e == null ? e2e.imagesPerSec() : firstE2e;
+      int i = 0;
+      for (int threads : options.streamThreads()) {
+        for (Variants.Variant v : variants) {
+          KafkaStages.Throughput pass = best.get(i)[0];
+          KafkaStages.Throughput e2e = best.get(i)[1];
+          i++;
+          rows.add(BenchRow.throughput("kafka", bestPath.batch(), threads, pass.imagesPerSec(), tiles,
+              null, null, pass.images(), pass.seconds(), v.label()));
+          double bound = 1 / (1 / pass.imagesPerSec() + 1 / bestPath.imagesPerSec());
+          rows.add(BenchRow.throughput("end-to-end", bestPath.batch(), threads, e2e.imagesPerSec(), tiles,
+              e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, e2e.images(), e2e.seconds(),
+              v.label()));
+          log.printf("  %s threads %2d: kafka %9.1f, end to end %9.1f img/s  (%.2fx raw, %.2fx the bound %.0f)%s%n",
+              options.rounds() > 1 ? "best of " + options.rounds() + "," : "", threads, pass.imagesPerSec(),
+              e2e.imagesPerSec(), e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, bound,
+              label(v));
+          firstE2e = firstE2e == null ? e2e.imagesPerSec() : firstE2e;
+        }
       }
       if (options.latencyRates() == null) {
         return;
@@ -180,13 +202,22 @@ public final class Bench {
       List<Double> rates = options.latencyRates().isEmpty() ? List.of(Math.floor(firstE2e / 2))
           : options.latencyRates();
       int threads = options.streamThreads().get(0);
+      int latencyRounds = variants.size() > 1 ? options.rounds() : 1;
       for (double rate : rates) {
-        KafkaStages.Latency l = kafka.latency(config, encoded, threads, rate, options.latencySeconds());
-        rows.add(BenchRow.latency(bestPath.batch(), threads, l));
-        log.printf("  latency      threads %2d %7.0f img/s in: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-            threads, rate, l.p50Ms(), l.p99Ms(), l.maxMs());
+        for (int round = 1; round <= latencyRounds; round++) {
+          for (Variants.Variant v : variants) {
+            KafkaStages.Latency l = kafka.latency(v.config(), encoded, threads, rate, options.latencySeconds());
+            rows.add(BenchRow.latency(bestPath.batch(), threads, l, v.label()));
+            log.printf("  latency      threads %2d %7.0f img/s in: p50 %.1f ms, p99 %.1f ms, max %.1f ms%s%n",
+                threads, rate, l.p50Ms(), l.p99Ms(), l.maxMs(), label(v));
+          }
+        }
       }
     }
+  }
+
+  private static String label(Variants.Variant v) {
+    return v.label() == null ? "" : "  [" + v.label() + "]";
   }
 
   /** Normal and defective synthetic surfaces at the model's size, encoded as grey PNGs. */

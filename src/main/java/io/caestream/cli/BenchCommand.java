@@ -3,6 +3,7 @@ package io.caestream.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caestream.bench.Bench;
 import io.caestream.bench.BenchRow;
+import io.caestream.bench.Variants;
 import io.caestream.config.CaeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,10 @@ public final class BenchCommand implements Callable<Integer> {
   boolean noE2e;
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: model.intra.op.threads, 0 = half the cores).")
   Integer threads;
+  @Option(names = "--vary", paramLabel = "KEY=V1,V2",
+      description = "Compare values of one setting in this run: the kafka, end-to-end and latency stages run once per"
+          + " value, alternating within each round (e.g. kafka.commit.interval.ms=50,100).")
+  String vary;
   @Option(names = "--json", description = "Write the results as JSON to this file.")
   Path json;
 
@@ -73,18 +78,28 @@ public final class BenchCommand implements Callable<Integer> {
       System.err.println("bench: --rounds: must be at least 1, not " + rounds);
       return Main.EXIT_USAGE;
     }
+    Variants variants;
+    try {
+      variants = vary == null ? Variants.NONE : Variants.parse(vary);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench: --vary: " + e.getMessage());
+      return Main.EXIT_USAGE;
+    }
+    variants.apply(c); // a bad key or value stops here, naming the key, not after the first stages
     System.err.printf("bench: %d cores, batches %s, %.1f s per stage%n",
         Runtime.getRuntime().availableProcessors(), batches, seconds);
     List<Double> rates = noLatency ? null : latencyRates == null ? List.of() : latencyRates;
     List<BenchRow> rows = new Bench(new Bench.Options(c, batches, seconds, images, frameSize,
-        noE2e ? List.of() : streamThreads, kafkaImages, bootstrap, rates, latencySeconds, rounds), System.err).run();
-    System.out.printf("%n%-13s %5s %7s %10s %10s %7s %7s %8s %8s %8s %8s%n", "STAGE", "BATCH", "THREADS",
-        frameSize == null ? "IMAGES/S" : "FRAMES/S", "TILES/S", "x RAW", "x BOUND", "IN/S", "P50 MS", "P99 MS", "MAX MS");
+        noE2e ? List.of() : streamThreads, kafkaImages, bootstrap, rates, latencySeconds, rounds, variants), System.err).run();
+    System.out.printf("%n%-13s %5s %7s %10s %10s %7s %7s %8s %8s %8s %8s%s%n", "STAGE", "BATCH", "THREADS",
+        frameSize == null ? "IMAGES/S" : "FRAMES/S", "TILES/S", "x RAW", "x BOUND", "IN/S", "P50 MS", "P99 MS", "MAX MS",
+        vary == null ? "" : "  VARIANT");
     for (BenchRow r : rows) {
-      System.out.printf("%-13s %5d %7s %10.1f %10s %7s %7s %8s %8s %8s %8s%n", r.stage(), r.batch(),
+      System.out.printf("%-13s %5d %7s %10.1f %10s %7s %7s %8s %8s %8s %8s%s%n", r.stage(), r.batch(),
           r.streamThreads() == null ? "" : r.streamThreads().toString(), r.imagesPerSec(), cell(r.tilesPerSec(), "%.0f"),
           cell(r.ratioToRaw(), "%.3f"), cell(r.ratioToBound(), "%.3f"), cell(r.inputRate(), "%.0f"),
-          cell(r.p50Ms(), "%.2f"), cell(r.p99Ms(), "%.2f"), cell(r.maxMs(), "%.1f"));
+          cell(r.p50Ms(), "%.2f"), cell(r.p99Ms(), "%.2f"), cell(r.maxMs(), "%.1f"),
+          r.variant() == null ? "" : "  " + r.variant());
     }
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("rawImagesPerSec", best(rows, "raw").map(BenchRow::imagesPerSec).orElse(null));

@@ -58,4 +58,27 @@ class BenchIntegrationTest {
     assertThat(log.toString()).contains("in-process KRaft broker").contains("tiles of 64x64")
         .contains("round 2: scoring path").contains("best of 2, threads  1");
   }
+
+  @Test
+  void comparedSettingsEachGetTheirOwnKafkaEndToEndAndLatencyRows() throws Exception {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    Variants vary = Variants.parse("stream.buffer.max=1,8");
+    List<BenchRow> rows = new Bench(new Bench.Options(CaeConfig.defaults(), List.of(1), 0.2, 4, null, List.of(1), 200,
+        null, List.of(40.0), 1, 2, vary), new PrintStream(log, true)).run();
+
+    assertThat(rows).extracting(BenchRow::stage).containsExactly("raw", "scoring-path",
+        "kafka", "end-to-end", "kafka", "end-to-end", "latency", "latency", "latency", "latency");
+    assertThat(rows).extracting(BenchRow::variant).containsExactly(null, null,
+        "stream.buffer.max=1", "stream.buffer.max=1", "stream.buffer.max=8", "stream.buffer.max=8",
+        // latency alternates between the values, once per round
+        "stream.buffer.max=1", "stream.buffer.max=8", "stream.buffer.max=1", "stream.buffer.max=8");
+    BenchRow path = rows.get(1);
+    for (int i : new int[] {2, 4}) {
+      double bound = 1 / (1 / rows.get(i).imagesPerSec() + 1 / path.imagesPerSec());
+      assertThat(rows.get(i + 1).ratioToBound()).as("each end to end against its own pass-through")
+          .isCloseTo(rows.get(i + 1).imagesPerSec() / bound, within(1e-9));
+    }
+    assertThat(rows.subList(6, 10)).allSatisfy(r -> assertThat(r.images()).isEqualTo(40));
+    assertThat(log.toString()).contains("[stream.buffer.max=8]");
+  }
 }

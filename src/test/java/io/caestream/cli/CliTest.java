@@ -102,4 +102,14 @@ class CliTest {
     assertThat(r.code()).as(r.err()).isEqualTo(Main.EXIT_USAGE);
     assertThat(r.err()).contains("--config").contains("/nonexistent/cae.properties");
   }
+
+  @Test
+  void benchRefusesAComparisonOfAnUnknownSettingBeforeMeasuringAnything() {
+    Run r = run("bench", "--vary", "kafka.commit.interval.ms=fast,100", "--no-e2e");
+    assertThat(r.code()).as(r.err()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(r.err()).contains("commit.interval.ms").doesNotContain("raw ");
+    Run bad = run("bench", "--vary", "stream.buffer.max");
+    assertThat(bad.code()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(bad.err()).contains("--vary").contains("KEY=VALUE1,VALUE2");
+  }
 }
