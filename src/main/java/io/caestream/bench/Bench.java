@@ -51,10 +51,13 @@ public final class Bench {
    */
   public record Options(CaeConfig config, List<Integer> batches, double seconds, int images, FrameSize frame,
       List<Integer> streamThreads, long kafkaImages, String bootstrap, List<Double> latencyRates,
-      double latencySeconds, int rounds, Variants variants) {
+      double latencySeconds, double latencyWarmUpSeconds, int rounds, Variants variants) {
     public Options {
       if (rounds < 1) {
         throw new IllegalArgumentException("rounds must be at least 1");
+      }
+      if (latencyWarmUpSeconds < 0) {
+        throw new IllegalArgumentException("latency warm-up must be >= 0 s");
       }
       variants = variants == null ? Variants.NONE : variants;
     }
@@ -64,7 +67,7 @@ public final class Bench {
         List<Integer> streamThreads, long kafkaImages, String bootstrap, List<Double> latencyRates,
         double latencySeconds, int rounds) {
       this(config, batches, seconds, images, frame, streamThreads, kafkaImages, bootstrap, latencyRates,
-          latencySeconds, rounds, Variants.NONE);
+          latencySeconds, 1, rounds, Variants.NONE);
     }
   }
 
@@ -206,10 +209,14 @@ public final class Bench {
       for (double rate : rates) {
         for (int round = 1; round <= latencyRounds; round++) {
           for (Variants.Variant v : variants) {
-            KafkaStages.Latency l = kafka.latency(v.config(), encoded, threads, rate, options.latencySeconds());
+            KafkaStages.Latency l = kafka.latency(v.config(), encoded, threads, rate,
+                options.latencyWarmUpSeconds(), options.latencySeconds());
             rows.add(BenchRow.latency(bestPath.batch(), threads, l, v.label()));
-            log.printf("  latency      threads %2d %7.0f img/s in: p50 %.1f ms, p99 %.1f ms, max %.1f ms%s%n",
-                threads, rate, l.p50Ms(), l.p99Ms(), l.maxMs(), label(v));
+            LatencyParts p = l.parts();
+            log.printf("  latency      threads %2d %7.0f img/s in: p50 %.1f ms, p99 %.1f ms, max %.1f ms%s%n"
+                    + "    p50 / p99 ms: to the scorer %.1f / %.1f, in the scorer %.1f / %.1f, scored to visible %.1f / %.1f%n",
+                threads, rate, l.p50Ms(), l.p99Ms(), l.maxMs(), label(v), p.toScorer().p50Ms(), p.toScorer().p99Ms(),
+                p.inScorer().p50Ms(), p.inScorer().p99Ms(), p.toVisible().p50Ms(), p.toVisible().p99Ms());
           }
         }
       }

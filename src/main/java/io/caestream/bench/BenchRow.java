@@ -4,12 +4,13 @@ package io.caestream.bench;
  * One measured stage. {@code imagesPerSec} counts what a user sends (images, or frames with
  * {@code --frame}); {@code tilesPerSec} is model inputs per second when frames are tiled.
  * Latencies are per image (raw: per frame's session runs; latency rows: capture to visible).
- * {@code variant} is the compared setting ({@code --vary}) as {@code key=value}. Fields that do not
+ * {@code variant} is the compared setting ({@code --vary}) as {@code key=value}; {@code
+ * latencyParts} splits a latency row's capture-to-visible time. Fields that do not
  * apply to a stage are null.
  */
 public record BenchRow(String stage, int batch, Integer streamThreads, double imagesPerSec, Double tilesPerSec,
     Double ratioToRaw, Double ratioToBound, Double inputRate, Double p50Ms, Double p99Ms, Double maxMs,
-    long images, double seconds, String variant) {
+    long images, double seconds, String variant, LatencyParts latencyParts) {
 
   static BenchRow throughput(String stage, int batch, int streamThreads, double imagesPerSec, int tiles,
       Double ratioToRaw, Double ratioToBound, long images, double seconds) {
@@ -21,16 +22,16 @@ public record BenchRow(String stage, int batch, Integer streamThreads, double im
       Double ratioToRaw, Double ratioToBound, long images, double seconds, String variant) {
     return new BenchRow(stage, batch, streamThreads == 0 ? null : streamThreads, imagesPerSec,
         tiles > 1 ? imagesPerSec * tiles : null, ratioToRaw, ratioToBound, null, null, null, null, images, seconds,
-        variant);
+        variant, null);
   }
 
   static BenchRow latency(int batch, int streamThreads, KafkaStages.Latency l, String variant) {
     return new BenchRow("latency", batch, streamThreads, l.outputRate(), null, null, null, l.inputRate(),
-        l.p50Ms(), l.p99Ms(), l.maxMs(), l.images(), 0, variant);
+        l.p50Ms(), l.p99Ms(), l.maxMs(), l.images(), 0, variant, l.parts());
   }
 
   BenchRow withLatency(double p50, double p99) {
     return new BenchRow(stage, batch, streamThreads, imagesPerSec, tilesPerSec, ratioToRaw, ratioToBound,
-        inputRate, p50, p99, maxMs, images, seconds, variant);
+        inputRate, p50, p99, maxMs, images, seconds, variant, latencyParts);
   }
 }

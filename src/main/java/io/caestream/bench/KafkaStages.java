@@ -1,10 +1,13 @@
 package io.caestream.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caestream.app.LatencyReservoir;
 import io.caestream.app.OutputTally;
 import io.caestream.app.ScorerApp;
 import io.caestream.config.CaeConfig;
 import io.caestream.embedded.EmbeddedKafka;
+import io.caestream.stream.ScoringTopology;
 import io.caestream.stream.StreamsSettings;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +28,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -56,7 +60,8 @@ final class KafkaStages implements AutoCloseable {
   record Throughput(double imagesPerSec, long images, double seconds) {}
 
   /** One latency measurement at a fixed input rate. */
-  record Latency(double inputRate, double outputRate, double p50Ms, double p99Ms, double maxMs, long images) {}
+  record Latency(double inputRate, double outputRate, double p50Ms, double p99Ms, double maxMs, long images,
+      LatencyParts parts) {}
 
   private final EmbeddedKafka embedded;
   private final String bootstrap;
@@ -145,19 +150,20 @@ final class KafkaStages implements AutoCloseable {
   }
 
   /**
-   * {@code serve} with images produced at {@code rate} per second for {@code seconds} while it
-   * runs: capture time (the record timestamp, set when the image is sent) to the moment a
-   * read_committed consumer sees the event. The first second is warm-up and not counted.
+   * {@code serve} with images produced at {@code rate} per second for {@code warmUp + seconds}
+   * while it runs: capture time (the record timestamp, set when the image is sent) to the moment a
+   * read_committed consumer sees the event. The warm-up is not counted: a scorer started a moment
+   * ago still spends a quarter to a third of these 2 cores compiling (C2) and its tail shows it.
    */
-  Latency latency(CaeConfig config, List<byte[]> images, int threads, double rate, double seconds)
+  Latency latency(CaeConfig config, List<byte[]> images, int threads, double rate, double warmUp, double seconds)
       throws Exception {
     int partitions = config.integer(CaeConfig.TOPICS_PARTITIONS);
     String input = topic("images", partitions);
     CaeConfig c = serveConfig(config, input, threads);
-    long n = (long) (rate * seconds);
+    long n = (long) (rate * (warmUp + seconds));
     try (ScorerApp app = ScorerApp.start(c)) {
       awaitRunning(app);
-      long measureFrom = System.currentTimeMillis() + 1000;
+      long measureFrom = System.currentTimeMillis() + (long) (warmUp * 1000);
       try (OutputCounter counter = new OutputCounter(bootstrap,
           List.of(c.string(CaeConfig.SCORES_TOPIC), c.string(CaeConfig.DLQ_TOPIC)), n, measureFrom);
           KafkaProducer<byte[], byte[]> producer = latencyProducer()) {
@@ -172,15 +178,23 @@ final class KafkaStages implements AutoCloseable {
         producer.flush();
         Throughput t = counter.await(null, "latency");
         return new Latency(rate, t.imagesPerSec(), counter.latencies.quantileMs(0.5),
-            counter.latencies.quantileMs(0.99), counter.maxNanos.get() / 1e6, counter.count.get());
+            counter.latencies.quantileMs(0.99), counter.maxNanos.get() / 1e6, counter.count.get(),
+            new LatencyParts(part(counter.toScorer), part(counter.inScorer), part(counter.toVisible)));
       }
     }
+  }
+
+  private static LatencyParts.Part part(LatencyReservoir r) {
+    return new LatencyParts.Part(r.quantileMs(0.5), r.quantileMs(0.99));
   }
 
   private CaeConfig serveConfig(CaeConfig config, String input, int threads) throws Exception {
     Map<String, String> c = new LinkedHashMap<>();
     c.put(CaeConfig.KAFKA_PREFIX + "bootstrap.servers", bootstrap);
-    c.put(CaeConfig.APPLICATION_ID, run + "-serve-" + next);
+    String applicationId = run + "-serve-" + next;
+    c.put(CaeConfig.APPLICATION_ID, applicationId);
+    // Kafka Streams makes it; the bench removes it with its own topics.
+    created.add(ScoringTopology.bufferChangelog(applicationId));
     c.put(CaeConfig.INPUT_TOPIC, input);
     c.put(CaeConfig.SCORES_TOPIC, topic("scores", 4));
     c.put(CaeConfig.ANOMALIES_TOPIC, topic("anomalies", 4));
@@ -250,7 +264,16 @@ final class KafkaStages implements AutoCloseable {
   @Override
   public void close() throws Exception {
     try {
-      admin.deleteTopics(created).all().get(30, TimeUnit.SECONDS);
+      for (var f : admin.deleteTopics(created).topicNameValues().values()) {
+        try {
+          f.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+            throw e;
+          }
+          // a stage that failed before its scorer started never made its changelog
+        }
+      }
     } catch (Exception e) {
       log.printf("  could not delete the bench topics (%s): %s%n", e.getMessage(), created);
     }
@@ -265,11 +288,15 @@ final class KafkaStages implements AutoCloseable {
    * those captured at or after {@code measureFrom} (epoch ms).
    */
   private static final class OutputCounter implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final long measureFrom;
     private final AtomicLong count = new AtomicLong();
     private final AtomicLong maxNanos = new AtomicLong();
     private final LatencyReservoir latencies = new LatencyReservoir(1 << 18);
+    private final LatencyReservoir toScorer = new LatencyReservoir(1 << 18);
+    private final LatencyReservoir inScorer = new LatencyReservoir(1 << 18);
+    private final LatencyReservoir toVisible = new LatencyReservoir(1 << 18);
     private final Thread thread;
     private final long expected;
     private final long mark;
@@ -300,13 +327,35 @@ final class KafkaStages implements AutoCloseable {
             lastAt = now;
           }
           if (measureFrom > 0 && r.timestamp() >= measureFrom) {
-            long lat = (System.currentTimeMillis() - r.timestamp()) * 1_000_000L;
+            long nowMs = System.currentTimeMillis();
+            long lat = (nowMs - r.timestamp()) * 1_000_000L;
             latencies.add(lat);
             maxNanos.accumulateAndGet(lat, Math::max);
+            split(r, nowMs);
           }
         }
       }
       consumer.close();
+    }
+
+    /** A score event's own times split its latency (dead letters have none). */
+    private void split(ConsumerRecord<byte[], byte[]> r, long nowMs) {
+      if (r.value() == null || r.value().length == 0 || r.value()[0] != '{') {
+        return;
+      }
+      try {
+        JsonNode e = JSON.readTree(r.value());
+        if (!e.hasNonNull("scoredAt") || !e.hasNonNull("latencyMs")) {
+          return;
+        }
+        long scoredAt = e.get("scoredAt").asLong();
+        double inScorerMs = e.get("latencyMs").asDouble();
+        toScorer.add(Math.max(0, (long) ((scoredAt - inScorerMs - r.timestamp()) * 1e6)));
+        inScorer.add((long) (inScorerMs * 1e6));
+        toVisible.add(Math.max(0, (nowMs - scoredAt) * 1_000_000L));
+      } catch (java.io.IOException notAnEvent) {
+        // not a score event: counted, not split
+      }
     }
 
     /** Waits for the expected records; the rate is taken from the 10th-percentile record to the last. */

@@ -47,6 +47,10 @@ public final class BenchCommand implements Callable<Integer> {
   List<Double> latencyRates;
   @Option(names = "--latency-seconds", defaultValue = "20", description = "Feeding time per latency row (default ${DEFAULT-VALUE}).")
   double latencySeconds;
+  @Option(names = "--latency-warm-up", defaultValue = "10",
+      description = "Feeding time before each latency row starts counting: a scorer started a moment ago is still"
+          + " compiling (default ${DEFAULT-VALUE} s).")
+  double latencyWarmUp;
   @Option(names = "--rounds", defaultValue = "1",
       description = "Run the scoring path (best batch), kafka and end-to-end stages this many times, alternating, and keep the best of each (default ${DEFAULT-VALUE}).")
   int rounds;
@@ -74,6 +78,10 @@ public final class BenchCommand implements Callable<Integer> {
       System.err.println("bench: --frame: " + e.getMessage());
       return Main.EXIT_USAGE;
     }
+    if (latencyWarmUp < 0) {
+      System.err.println("bench: --latency-warm-up: must be at least 0, not " + latencyWarmUp);
+      return Main.EXIT_USAGE;
+    }
     if (rounds < 1) {
       System.err.println("bench: --rounds: must be at least 1, not " + rounds);
       return Main.EXIT_USAGE;
@@ -90,7 +98,7 @@ public final class BenchCommand implements Callable<Integer> {
         Runtime.getRuntime().availableProcessors(), batches, seconds);
     List<Double> rates = noLatency ? null : latencyRates == null ? List.of() : latencyRates;
     List<BenchRow> rows = new Bench(new Bench.Options(c, batches, seconds, images, frameSize,
-        noE2e ? List.of() : streamThreads, kafkaImages, bootstrap, rates, latencySeconds, rounds, variants), System.err).run();
+        noE2e ? List.of() : streamThreads, kafkaImages, bootstrap, rates, latencySeconds, latencyWarmUp, rounds, variants), System.err).run();
     System.out.printf("%n%-13s %5s %7s %10s %10s %7s %7s %8s %8s %8s %8s%s%n", "STAGE", "BATCH", "THREADS",
         frameSize == null ? "IMAGES/S" : "FRAMES/S", "TILES/S", "x RAW", "x BOUND", "IN/S", "P50 MS", "P99 MS", "MAX MS",
         vary == null ? "" : "  VARIANT");

@@ -19,6 +19,11 @@ public final class ScoringTopology {
 
   private ScoringTopology() {}
 
+  /** The internal topic Kafka Streams makes for the scoring buffer of {@code applicationId}. */
+  public static String bufferChangelog(String applicationId) {
+    return applicationId + "-" + ScoringProcessor.BUFFER_STORE + "-changelog";
+  }
+
   public static Topology build(Topics topics, SourceScorer scorer, StreamListener listener) {
     return build(topics, scorer, listener, Integer.MAX_VALUE, ScoringBuffer.none());
   }

@@ -52,9 +52,17 @@ class BenchIntegrationTest {
     assertThat(kafka.images()).isEqualTo(records - records / 10);
     assertThat(e2e.images()).isEqualTo(records - records / 10);
     assertThat(latency.inputRate()).isEqualTo(40.0);
-    assertThat(latency.images()).as("every fed image was seen").isEqualTo(80);
+    assertThat(latency.images()).as("every fed image was seen, warm-up included").isEqualTo(120);
     assertThat(latency.p50Ms()).isPositive().isLessThanOrEqualTo(latency.p99Ms());
     assertThat(latency.p99Ms()).isLessThanOrEqualTo(latency.maxMs());
+    LatencyParts parts = latency.latencyParts();
+    for (LatencyParts.Part p : List.of(parts.toScorer(), parts.inScorer(), parts.toVisible())) {
+      // each part is a piece of one image's capture-to-visible time (ms clocks: 1 ms of rounding)
+      assertThat(p.p50Ms()).isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(p.p99Ms());
+      assertThat(p.p99Ms()).isLessThanOrEqualTo(latency.maxMs() + 1);
+    }
+    assertThat(parts.inScorer().p50Ms()).as("scoring takes time").isPositive();
+    assertThat(parts.toVisible().p50Ms()).as("a transaction commits in between").isPositive();
     assertThat(log.toString()).contains("in-process KRaft broker").contains("tiles of 64x64")
         .contains("round 2: scoring path").contains("best of 2, threads  1");
   }
@@ -64,7 +72,7 @@ class BenchIntegrationTest {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Variants vary = Variants.parse("stream.buffer.max=1,8");
     List<BenchRow> rows = new Bench(new Bench.Options(CaeConfig.defaults(), List.of(1), 0.2, 4, null, List.of(1), 200,
-        null, List.of(40.0), 1, 2, vary), new PrintStream(log, true)).run();
+        null, List.of(40.0), 1, 0.5, 2, vary), new PrintStream(log, true)).run();
 
     assertThat(rows).extracting(BenchRow::stage).containsExactly("raw", "scoring-path",
         "kafka", "end-to-end", "kafka", "end-to-end", "latency", "latency", "latency", "latency");
@@ -78,7 +86,7 @@ class BenchIntegrationTest {
       assertThat(rows.get(i + 1).ratioToBound()).as("each end to end against its own pass-through")
           .isCloseTo(rows.get(i + 1).imagesPerSec() / bound, within(1e-9));
     }
-    assertThat(rows.subList(6, 10)).allSatisfy(r -> assertThat(r.images()).isEqualTo(40));
+    assertThat(rows.subList(6, 10)).allSatisfy(r -> assertThat(r.images()).isEqualTo(60));
     assertThat(log.toString()).contains("[stream.buffer.max=8]");
   }
 }

@@ -113,6 +113,8 @@ class ScoringBufferTest {
       }
       assertThat(scores.isEmpty()).as("nothing is scored before the buffer is full").isTrue();
       assertThat(entries(d)).as("the waiting images are in the changelogged store").isEqualTo(3);
+      assertThat(d.producedTopicNames()).as("the changelog's name, which bench cleans up")
+          .contains(ScoringTopology.bufferChangelog(CaeConfig.defaults().string(CaeConfig.APPLICATION_ID)));
       in.pipeInput(image("line-1/cam-3", "img-3", png(3)));
       assertThat(ids(scores)).containsExactly("img-0", "img-1", "img-2", "img-3");
       assertThat(entries(d)).as("scored images leave the store").isZero();
