@@ -1,16 +1,20 @@
 package io.caestream.bench;
 
+import java.util.List;
+
 /**
  * One measured stage. {@code imagesPerSec} counts what a user sends (images, or frames with
  * {@code --frame}); {@code tilesPerSec} is model inputs per second when frames are tiled.
  * Latencies are per image (raw: per frame's session runs; latency rows: capture to visible).
  * {@code variant} is the compared setting ({@code --vary}) as {@code key=value}; {@code
- * latencyParts} splits a latency row's capture-to-visible time. Fields that do not
+ * latencyParts} splits a latency row's capture-to-visible time; {@code roundRatiosToBound} is an
+ * end-to-end row's ratio to the bound of each round's own scoring-path and kafka stages, which ran
+ * minutes apart at most ({@code ratioToBound} pairs the best of each, maybe from different rounds). Fields that do not
  * apply to a stage are null.
  */
 public record BenchRow(String stage, int batch, Integer streamThreads, double imagesPerSec, Double tilesPerSec,
     Double ratioToRaw, Double ratioToBound, Double inputRate, Double p50Ms, Double p99Ms, Double maxMs,
-    long images, double seconds, String variant, LatencyParts latencyParts) {
+    long images, double seconds, String variant, LatencyParts latencyParts, List<Double> roundRatiosToBound) {
 
   static BenchRow throughput(String stage, int batch, int streamThreads, double imagesPerSec, int tiles,
       Double ratioToRaw, Double ratioToBound, long images, double seconds) {
@@ -22,16 +26,21 @@ public record BenchRow(String stage, int batch, Integer streamThreads, double im
       Double ratioToRaw, Double ratioToBound, long images, double seconds, String variant) {
     return new BenchRow(stage, batch, streamThreads == 0 ? null : streamThreads, imagesPerSec,
         tiles > 1 ? imagesPerSec * tiles : null, ratioToRaw, ratioToBound, null, null, null, null, images, seconds,
-        variant, null);
+        variant, null, null);
   }
 
   static BenchRow latency(int batch, int streamThreads, KafkaStages.Latency l, String variant) {
     return new BenchRow("latency", batch, streamThreads, l.outputRate(), null, null, null, l.inputRate(),
-        l.p50Ms(), l.p99Ms(), l.maxMs(), l.images(), 0, variant, l.parts());
+        l.p50Ms(), l.p99Ms(), l.maxMs(), l.images(), 0, variant, l.parts(), null);
   }
 
   BenchRow withLatency(double p50, double p99) {
     return new BenchRow(stage, batch, streamThreads, imagesPerSec, tilesPerSec, ratioToRaw, ratioToBound,
-        inputRate, p50, p99, maxMs, images, seconds, variant, latencyParts);
+        inputRate, p50, p99, maxMs, images, seconds, variant, latencyParts, roundRatiosToBound);
+  }
+
+  BenchRow withRoundRatios(List<Double> ratios) {
+    return new BenchRow(stage, batch, streamThreads, imagesPerSec, tilesPerSec, ratioToRaw, ratioToBound,
+        inputRate, p50Ms, p99Ms, maxMs, images, seconds, variant, latencyParts, List.copyOf(ratios));
   }
 }

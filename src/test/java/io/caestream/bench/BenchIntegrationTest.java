@@ -48,6 +48,11 @@ class BenchIntegrationTest {
     double bound = 1 / (1 / kafka.imagesPerSec() + 1 / path.imagesPerSec());
     assertThat(e2e.ratioToBound()).isCloseTo(e2e.imagesPerSec() / bound, within(1e-9));
     assertThat(e2e.streamThreads()).isEqualTo(1);
+    // The best end to end against the best bound is never above its own round's ratio.
+    assertThat(e2e.roundRatiosToBound()).hasSize(2).allSatisfy(r -> assertThat(r).isPositive());
+    assertThat(e2e.ratioToBound()).isLessThanOrEqualTo(
+        e2e.roundRatiosToBound().stream().mapToDouble(Double::doubleValue).max().orElseThrow() + 1e-9);
+    assertThat(kafka.roundRatiosToBound()).isNull();
     // Counted from the 10th-percentile record to the last one.
     assertThat(kafka.images()).isEqualTo(records - records / 10);
     assertThat(e2e.images()).isEqualTo(records - records / 10);
