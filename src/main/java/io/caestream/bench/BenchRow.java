@@ -9,8 +9,8 @@ import java.util.List;
  * {@code variant} is the compared setting ({@code --vary}) as {@code key=value}; {@code
  * latencyParts} splits a latency row's capture-to-visible time; {@code roundRatiosToBound} is an
  * end-to-end row's ratio to the bound of each round's own scoring-path and kafka stages, which ran
- * minutes apart at most ({@code ratioToBound} pairs the best of each, maybe from different rounds). Fields that do not
- * apply to a stage are null.
+ * minutes apart at most ({@code ratioToBound} pairs the best of each, maybe from different
+ * rounds). Fields that do not apply to a stage are null.
  */
 public record BenchRow(String stage, int batch, Integer streamThreads, double imagesPerSec, Double tilesPerSec,
     Double ratioToRaw, Double ratioToBound, Double inputRate, Double p50Ms, Double p99Ms, Double maxMs,
