@@ -150,11 +150,12 @@ public final class Bench {
     try (KafkaStages kafka = KafkaStages.open(options.bootstrap(), log)) {
       log.printf("  producing %d images (%d bytes each on average) in advance ...%n", n, bytes);
       String input = kafka.produce(encoded, n, partitions);
-      Double firstE2e = null;
-      // per thread count, then per variant: the best pass-through and end-to-end run
-      List<KafkaStages.Throughput[]> best = new ArrayList<>();
-      // per thread count and variant: end to end against the bound of its own round's stages
-      List<List<Double>> roundRatios = new ArrayList<>();
+      List<Pairing> pairings = new ArrayList<>();
+      for (int threads : options.streamThreads()) {
+        for (Variants.Variant v : variants) {
+          pairings.add(new Pairing(threads, v));
+        }
+      }
       double roundPath = bestPath.imagesPerSec();
       for (int round = 1; round <= options.rounds(); round++) {
         if (round > 1) {
@@ -166,55 +167,37 @@ public final class Bench {
             rows.set(bestPathIndex, bestPath);
           }
         }
-        int i = 0;
-        for (int threads : options.streamThreads()) {
-          for (Variants.Variant v : variants) {
-            KafkaStages.Throughput pass = kafka.passThrough(v.config(), input, threads, n);
-            log.printf("  kafka        threads %2d %9.1f img/s%s%n", threads, pass.imagesPerSec(), label(v));
-            KafkaStages.Throughput e2e = kafka.serve(v.config(), input, threads, n);
-            log.printf("  end to end   threads %2d %9.1f img/s%s%n", threads, e2e.imagesPerSec(), label(v));
-            double roundBound = 1 / (1 / pass.imagesPerSec() + 1 / roundPath);
-            if (round == 1) {
-              best.add(new KafkaStages.Throughput[] {pass, e2e});
-              roundRatios.add(new ArrayList<>());
-            } else {
-              KafkaStages.Throughput[] b = best.get(i);
-              b[0] = pass.imagesPerSec() > b[0].imagesPerSec() ? pass : b[0];
-              b[1] = e2e.imagesPerSec() > b[1].imagesPerSec() ? e2e : b[1];
-            }
-            roundRatios.get(i).add(e2e.imagesPerSec() / roundBound);
-            i++;
-          }
+        for (Pairing p : pairings) {
+          KafkaStages.Throughput pass = kafka.passThrough(p.variant.config(), input, p.threads, n);
+          log.printf("  kafka        threads %2d %9.1f img/s%s%n", p.threads, pass.imagesPerSec(), label(p.variant));
+          KafkaStages.Throughput e2e = kafka.serve(p.variant.config(), input, p.threads, n);
+          log.printf("  end to end   threads %2d %9.1f img/s%s%n", p.threads, e2e.imagesPerSec(), label(p.variant));
+          p.add(pass, e2e, roundPath);
         }
       }
-      int i = 0;
-      for (int threads : options.streamThreads()) {
-        for (Variants.Variant v : variants) {
-          KafkaStages.Throughput pass = best.get(i)[0];
-          KafkaStages.Throughput e2e = best.get(i)[1];
-          i++;
-          rows.add(BenchRow.throughput("kafka", bestPath.batch(), threads, pass.imagesPerSec(), tiles,
-              null, null, pass.images(), pass.seconds(), v.label()));
-          double bound = 1 / (1 / pass.imagesPerSec() + 1 / bestPath.imagesPerSec());
-          List<Double> perRound = roundRatios.get(i - 1);
-          rows.add(BenchRow.throughput("end-to-end", bestPath.batch(), threads, e2e.imagesPerSec(), tiles,
-              e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, e2e.images(), e2e.seconds(),
-              v.label()).withRoundRatios(perRound));
-          log.printf("  %s threads %2d: kafka %9.1f, end to end %9.1f img/s  (%.2fx raw, %.2fx the bound %.0f)%s%n",
-              options.rounds() > 1 ? "best of " + options.rounds() + "," : "", threads, pass.imagesPerSec(),
-              e2e.imagesPerSec(), e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, bound,
-              label(v));
-          if (perRound.size() > 1) {
-            log.printf("    x the bound of its own round: %s (median %.2f)%n", perRound.stream()
-                .map(r -> String.format(java.util.Locale.ROOT, "%.2f", r)).toList(), median(perRound));
-          }
-          firstE2e = firstE2e == null ? e2e.imagesPerSec() : firstE2e;
+      for (Pairing p : pairings) {
+        KafkaStages.Throughput pass = p.bestPass;
+        KafkaStages.Throughput e2e = p.bestE2e;
+        rows.add(BenchRow.throughput("kafka", bestPath.batch(), p.threads, pass.imagesPerSec(), tiles,
+            null, null, pass.images(), pass.seconds(), p.variant.label()));
+        double bound = additiveBound(pass.imagesPerSec(), bestPath.imagesPerSec());
+        rows.add(BenchRow.throughput("end-to-end", bestPath.batch(), p.threads, e2e.imagesPerSec(), tiles,
+            e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, e2e.images(), e2e.seconds(),
+            p.variant.label()).withRoundRatios(p.roundRatios));
+        log.printf("  %s threads %2d: kafka %9.1f, end to end %9.1f img/s  (%.2fx raw, %.2fx the bound %.0f)%s%n",
+            options.rounds() > 1 ? "best of " + options.rounds() + "," : "", p.threads, pass.imagesPerSec(),
+            e2e.imagesPerSec(), e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, bound,
+            label(p.variant));
+        if (p.roundRatios.size() > 1) {
+          log.printf("    x the bound of its own round: %s (median %.2f)%n", p.roundRatios.stream()
+              .map(r -> String.format(java.util.Locale.ROOT, "%.2f", r)).toList(), median(p.roundRatios));
         }
       }
       if (options.latencyRates() == null) {
         return;
       }
-      List<Double> rates = options.latencyRates().isEmpty() ? List.of(Math.floor(firstE2e / 2))
+      List<Double> rates = options.latencyRates().isEmpty()
+          ? List.of(Math.floor(pairings.get(0).bestE2e.imagesPerSec() / 2))
           : options.latencyRates();
       int threads = options.streamThreads().get(0);
       int latencyRounds = variants.size() > 1 ? options.rounds() : 1;
@@ -232,6 +215,34 @@ public final class Bench {
           }
         }
       }
+    }
+  }
+
+  /** What end to end would reach if Kafka's and scoring's CPU costs simply added up. */
+  static double additiveBound(double kafkaPerSec, double scoringPathPerSec) {
+    return 1 / (1 / kafkaPerSec + 1 / scoringPathPerSec);
+  }
+
+  /**
+   * One thread count with one compared setting: the best pass-through and end-to-end run over
+   * the rounds, and each round's end to end against the bound of that round's own stages.
+   */
+  private static final class Pairing {
+    final int threads;
+    final Variants.Variant variant;
+    final List<Double> roundRatios = new ArrayList<>();
+    KafkaStages.Throughput bestPass;
+    KafkaStages.Throughput bestE2e;
+
+    Pairing(int threads, Variants.Variant variant) {
+      this.threads = threads;
+      this.variant = variant;
+    }
+
+    void add(KafkaStages.Throughput pass, KafkaStages.Throughput e2e, double roundPathPerSec) {
+      bestPass = bestPass == null || pass.imagesPerSec() > bestPass.imagesPerSec() ? pass : bestPass;
+      bestE2e = bestE2e == null || e2e.imagesPerSec() > bestE2e.imagesPerSec() ? e2e : bestE2e;
+      roundRatios.add(e2e.imagesPerSec() / additiveBound(pass.imagesPerSec(), roundPathPerSec));
     }
   }
 

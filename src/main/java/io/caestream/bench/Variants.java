@@ -47,7 +47,7 @@ public record Variants(String key, List<String> values) {
    * @throws ConfigException naming the key when the key or a value is not valid
    */
   public List<Variant> apply(CaeConfig config) {
-    if (this == NONE || key.isEmpty()) {
+    if (key.isEmpty()) {
       return List.of(new Variant(null, config));
     }
     List<Variant> out = new ArrayList<>();
