@@ -47,17 +47,19 @@ public final class Bench {
    * thread counts of the Kafka stages (none = skip them); {@code latencyRates} empty = half of the
    * end-to-end rate at the first thread count, null = no latency rows. {@code rounds}: how often
    * the scoring path (best batch), kafka and end-to-end stages run per thread count, best kept;
-   * {@code variants} the settings those stages compare ({@link Variants#NONE}: none).
+   * {@code variants} the settings those stages compare ({@link Variants#NONE}: none). {@code
+   * warmUpSeconds}: at most how long the stages run uncounted before the first measurement,
+   * until the JIT compilers are nearly idle (0 = no warm-up).
    */
   public record Options(CaeConfig config, List<Integer> batches, double seconds, int images, FrameSize frame,
       List<Integer> streamThreads, long kafkaImages, String bootstrap, List<Double> latencyRates,
-      double latencySeconds, double latencyWarmUpSeconds, int rounds, Variants variants) {
+      double latencySeconds, double latencyWarmUpSeconds, int rounds, Variants variants, double warmUpSeconds) {
     public Options {
       if (rounds < 1) {
         throw new IllegalArgumentException("rounds must be at least 1");
       }
-      if (latencyWarmUpSeconds < 0) {
-        throw new IllegalArgumentException("latency warm-up must be >= 0 s");
+      if (latencyWarmUpSeconds < 0 || warmUpSeconds < 0) {
+        throw new IllegalArgumentException("warm-ups must be >= 0 s");
       }
       variants = variants == null ? Variants.NONE : variants;
     }
@@ -67,9 +69,15 @@ public final class Bench {
         List<Integer> streamThreads, long kafkaImages, String bootstrap, List<Double> latencyRates,
         double latencySeconds, int rounds) {
       this(config, batches, seconds, images, frame, streamThreads, kafkaImages, bootstrap, latencyRates,
-          latencySeconds, 1, rounds, Variants.NONE);
+          latencySeconds, 1, rounds, Variants.NONE, 0);
     }
   }
+
+  /**
+   * Compiler cores below which the warm-up ends. A long-running {@code serve} here settles at
+   * about 0.03; a fresh bench process starts at 0.5-0.7 of its 2 cores.
+   */
+  static final double QUIET_JIT_CORES = 0.1;
 
   private final Options options;
   private final PrintStream log;
@@ -104,21 +112,79 @@ public final class Bench {
       // Raw runs model inputs: the images themselves, or images at the model's size for tiles.
       float[][] decoded = decode(spec,
           options.frame() == null ? encoded : images(spec, Math.min(options.images(), 256)));
-      for (int batch : options.batches()) {
-        BenchRow raw = raw(engine, decoded, batch, tiles);
-        rows.add(raw);
-        log.printf("  raw          batch %3d  %9.1f img/s%n", batch, raw.imagesPerSec());
-        BenchRow path = scoringPath(engine, encoded, batch, raw, tiles);
-        rows.add(path);
-        log.printf("  scoring path batch %3d  %9.1f img/s  (%.2fx raw)%n", batch, path.imagesPerSec(), path.ratioToRaw());
+      if (options.streamThreads().isEmpty()) {
+        warmUp(() -> scoringPath(engine, encoded, maxBatch, raw(engine, decoded, maxBatch, tiles), tiles));
+        pathStages(engine, encoded, decoded, tiles, rows);
+        return rows;
       }
-      if (!options.streamThreads().isEmpty()) {
-        kafkaStages(config, encoded, rows, tiles, batch -> scoringPath(engine, encoded, batch,
+      try (KafkaStages kafka = KafkaStages.open(options.bootstrap(), log)) {
+        long bytes = Math.max(1, encoded.stream().mapToLong(b -> b.length).sum() / encoded.size());
+        // Large frames: keep what is produced in advance to about 512 MB.
+        long n = Math.max(100, Math.min(options.kafkaImages(), (512L << 20) / bytes));
+        log.printf("  producing %d images (%d bytes each on average) in advance ...%n", n, bytes);
+        String input = kafka.produce(encoded, n, config.integer(CaeConfig.TOPICS_PARTITIONS));
+        // serve's code is the scoring path's plus Kafka's: warming it up warms both.
+        int threads = options.streamThreads().get(0);
+        warmUp(() -> {
+          kafka.passThrough(config, input, threads, n);
+          kafka.serve(config, input, threads, n);
+        });
+        pathStages(engine, encoded, decoded, tiles, rows);
+        kafkaStages(kafka, input, n, config, encoded, rows, tiles, batch -> scoringPath(engine, encoded, batch,
             rows.stream().filter(r -> r.stage().equals("raw") && r.batch() == batch).findFirst().orElseThrow(),
             tiles));
       }
     }
     return rows;
+  }
+
+  /** One uncounted pass of the stages. */
+  private interface WarmUpPass {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code pass} until the JIT compilers used less than {@link #QUIET_JIT_CORES} during one
+   * pass, or {@link Options#warmUpSeconds} are up (at least one pass when above 0): a stage
+   * measured while the compilers take a quarter of the cores says more about the JIT than about
+   * the stage, and it is the scorer's steady state that {@code serve} runs in.
+   */
+  private void warmUp(WarmUpPass pass) throws Exception {
+    if (options.warmUpSeconds() <= 0) {
+      return;
+    }
+    long start = System.nanoTime();
+    long until = start + (long) (options.warmUpSeconds() * 1e9);
+    JitMeter jit = new JitMeter();
+    double cores;
+    int passes = 0;
+    do {
+      pass.run();
+      cores = jit.coresSinceLast();
+      passes++;
+      log.printf("  warm-up pass %d: JIT compilers %.2f cores, %.0f s in%n", passes, cores,
+          (System.nanoTime() - start) / 1e9);
+    } while (cores >= QUIET_JIT_CORES && System.nanoTime() < until);
+  }
+
+  private void pathStages(ScoringEngine engine, List<byte[]> encoded, float[][] decoded, int tiles,
+      List<BenchRow> rows) throws InterruptedException {
+    for (int batch : options.batches()) {
+      JitMeter jit = new JitMeter();
+      BenchRow raw = raw(engine, decoded, batch, tiles).withJitCores(jit.coresSinceLast());
+      rows.add(raw);
+      log.printf("  raw          batch %3d  %9.1f img/s%s%n", batch, raw.imagesPerSec(), jitNote(raw.jitCores()));
+      BenchRow path = scoringPath(engine, encoded, batch, raw, tiles).withJitCores(jit.coresSinceLast());
+      rows.add(path);
+      log.printf("  scoring path batch %3d  %9.1f img/s  (%.2fx raw)%s%n", batch, path.imagesPerSec(),
+          path.ratioToRaw(), jitNote(path.jitCores()));
+    }
+  }
+
+  /** A stage's JIT share, when it was large enough to have slowed the stage down. */
+  private static String jitNote(double jitCores) {
+    return jitCores >= QUIET_JIT_CORES
+        ? String.format(java.util.Locale.ROOT, "  (JIT compilers %.2f cores meanwhile)", jitCores) : "";
   }
 
   /** Measures the scoring path again at one batch size (rounds after the first). */
@@ -133,88 +199,100 @@ public final class Bench {
    * the best two. Latency rows alternate between the compared settings too, once per round when
    * there are several.
    */
-  private void kafkaStages(CaeConfig config, List<byte[]> encoded, List<BenchRow> rows, int tiles, PathStage path)
-      throws Exception {
+  private void kafkaStages(KafkaStages kafka, String input, long n, CaeConfig config, List<byte[]> encoded,
+      List<BenchRow> rows, int tiles, PathStage path) throws Exception {
     BenchRow bestPath = rows.stream().filter(r -> r.stage().equals("scoring-path"))
         .max(java.util.Comparator.comparingDouble(BenchRow::imagesPerSec)).orElseThrow();
     int bestPathIndex = rows.indexOf(bestPath);
     BenchRow bestRaw = rows.stream().filter(r -> r.stage().equals("raw"))
         .max(java.util.Comparator.comparingDouble(BenchRow::imagesPerSec)).orElseThrow();
-    int partitions = config.integer(CaeConfig.TOPICS_PARTITIONS);
-    long bytes = Math.max(1, encoded.stream().mapToLong(b -> b.length).sum() / encoded.size());
-    // Large frames: keep what is produced in advance to about 512 MB.
-    long n = Math.max(100, Math.min(options.kafkaImages(), (512L << 20) / bytes));
     // serve as the scoring path was measured at its best: the same batch limit.
     List<Variants.Variant> variants = options.variants().apply(
         config.with(Map.of(CaeConfig.MODEL_BATCH_MAX, Integer.toString(bestPath.batch()))));
-    try (KafkaStages kafka = KafkaStages.open(options.bootstrap(), log)) {
-      log.printf("  producing %d images (%d bytes each on average) in advance ...%n", n, bytes);
-      String input = kafka.produce(encoded, n, partitions);
-      List<Pairing> pairings = new ArrayList<>();
-      for (int threads : options.streamThreads()) {
-        for (Variants.Variant v : variants) {
-          pairings.add(new Pairing(threads, v));
-        }
+    List<Pairing> pairings = new ArrayList<>();
+    for (int threads : options.streamThreads()) {
+      for (Variants.Variant v : variants) {
+        pairings.add(new Pairing(threads, v));
       }
-      double roundPath = bestPath.imagesPerSec();
-      for (int round = 1; round <= options.rounds(); round++) {
-        if (round > 1) {
-          BenchRow again = path.measure(bestPath.batch());
-          roundPath = again.imagesPerSec();
-          log.printf("  round %d: scoring path batch %3d %9.1f img/s%n", round, again.batch(), again.imagesPerSec());
-          if (again.imagesPerSec() > bestPath.imagesPerSec()) {
-            bestPath = again;
-            rows.set(bestPathIndex, bestPath);
-          }
-        }
-        for (Pairing p : pairings) {
-          KafkaStages.Throughput pass = kafka.passThrough(p.variant.config(), input, p.threads, n);
-          log.printf("  kafka        threads %2d %9.1f img/s%s%n", p.threads, pass.imagesPerSec(), label(p.variant));
-          KafkaStages.Throughput e2e = kafka.serve(p.variant.config(), input, p.threads, n);
-          log.printf("  end to end   threads %2d %9.1f img/s%s%n", p.threads, e2e.imagesPerSec(), label(p.variant));
-          p.add(pass, e2e, roundPath);
+    }
+    double roundPath = bestPath.imagesPerSec();
+    for (int round = 1; round <= options.rounds(); round++) {
+      if (round > 1) {
+        JitMeter jit = new JitMeter();
+        BenchRow again = path.measure(bestPath.batch()).withJitCores(jit.coresSinceLast());
+        roundPath = again.imagesPerSec();
+        log.printf("  round %d: scoring path batch %3d %9.1f img/s%s%n", round, again.batch(), again.imagesPerSec(),
+            jitNote(again.jitCores()));
+        if (again.imagesPerSec() > bestPath.imagesPerSec()) {
+          bestPath = again;
+          rows.set(bestPathIndex, bestPath);
         }
       }
       for (Pairing p : pairings) {
-        KafkaStages.Throughput pass = p.bestPass;
-        KafkaStages.Throughput e2e = p.bestE2e;
-        rows.add(BenchRow.throughput("kafka", bestPath.batch(), p.threads, pass.imagesPerSec(), tiles,
-            null, null, pass.images(), pass.seconds(), p.variant.label()));
-        double bound = additiveBound(pass.imagesPerSec(), bestPath.imagesPerSec());
-        rows.add(BenchRow.throughput("end-to-end", bestPath.batch(), p.threads, e2e.imagesPerSec(), tiles,
-            e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, e2e.images(), e2e.seconds(),
-            p.variant.label()).withRoundRatios(p.roundRatios));
-        log.printf("  %s threads %2d: kafka %9.1f, end to end %9.1f img/s  (%.2fx raw, %.2fx the bound %.0f)%s%n",
-            options.rounds() > 1 ? "best of " + options.rounds() + "," : "", p.threads, pass.imagesPerSec(),
-            e2e.imagesPerSec(), e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, bound,
-            label(p.variant));
-        if (p.roundRatios.size() > 1) {
-          log.printf("    x the bound of its own round: %s (median %.2f)%n", p.roundRatios.stream()
-              .map(r -> String.format(java.util.Locale.ROOT, "%.2f", r)).toList(), median(p.roundRatios));
+        JitMeter jit = new JitMeter();
+        Run pass = new Run(kafka.passThrough(p.variant.config(), input, p.threads, n), jit.coresSinceLast());
+        log.printf("  kafka        threads %2d %9.1f img/s%s%s%n", p.threads, pass.imagesPerSec(), label(p.variant),
+            jitNote(pass.jitCores()));
+        Run e2e = new Run(kafka.serve(p.variant.config(), input, p.threads, n), jit.coresSinceLast());
+        log.printf("  end to end   threads %2d %9.1f img/s%s%s%n", p.threads, e2e.imagesPerSec(), label(p.variant),
+            jitNote(e2e.jitCores()));
+        p.add(pass, e2e, roundPath);
+      }
+    }
+    for (Pairing p : pairings) {
+      Run pass = p.bestPass;
+      Run e2e = p.bestE2e;
+      rows.add(BenchRow.throughput("kafka", bestPath.batch(), p.threads, pass.imagesPerSec(), tiles,
+          null, null, pass.images(), pass.seconds(), p.variant.label()).withJitCores(pass.jitCores()));
+      double bound = additiveBound(pass.imagesPerSec(), bestPath.imagesPerSec());
+      rows.add(BenchRow.throughput("end-to-end", bestPath.batch(), p.threads, e2e.imagesPerSec(), tiles,
+          e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, e2e.images(), e2e.seconds(),
+          p.variant.label()).withRoundRatios(p.roundRatios).withJitCores(e2e.jitCores()));
+      log.printf("  %s threads %2d: kafka %9.1f, end to end %9.1f img/s  (%.2fx raw, %.2fx the bound %.0f)%s%n",
+          options.rounds() > 1 ? "best of " + options.rounds() + "," : "", p.threads, pass.imagesPerSec(),
+          e2e.imagesPerSec(), e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, bound,
+          label(p.variant));
+      if (p.roundRatios.size() > 1) {
+        log.printf("    x the bound of its own round: %s (median %.2f)%n", p.roundRatios.stream()
+            .map(r -> String.format(java.util.Locale.ROOT, "%.2f", r)).toList(), median(p.roundRatios));
+      }
+    }
+    if (options.latencyRates() == null) {
+      return;
+    }
+    List<Double> rates = options.latencyRates().isEmpty()
+        ? List.of(Math.floor(pairings.get(0).bestE2e.imagesPerSec() / 2))
+        : options.latencyRates();
+    int threads = options.streamThreads().get(0);
+    int latencyRounds = variants.size() > 1 ? options.rounds() : 1;
+    for (double rate : rates) {
+      for (int round = 1; round <= latencyRounds; round++) {
+        for (Variants.Variant v : variants) {
+          KafkaStages.Latency l = kafka.latency(v.config(), encoded, threads, rate,
+              options.latencyWarmUpSeconds(), options.latencySeconds());
+          rows.add(BenchRow.latency(bestPath.batch(), threads, l, v.label()));
+          LatencyParts p = l.parts();
+          log.printf("  latency      threads %2d %7.0f img/s in: p50 %.1f ms, p99 %.1f ms, max %.1f ms%s%n"
+                  + "    p50 / p99 ms: to the scorer %.1f / %.1f, in the scorer %.1f / %.1f, scored to visible %.1f / %.1f%n",
+              threads, rate, l.p50Ms(), l.p99Ms(), l.maxMs(), label(v), p.toScorer().p50Ms(), p.toScorer().p99Ms(),
+              p.inScorer().p50Ms(), p.inScorer().p99Ms(), p.toVisible().p50Ms(), p.toVisible().p99Ms());
         }
       }
-      if (options.latencyRates() == null) {
-        return;
-      }
-      List<Double> rates = options.latencyRates().isEmpty()
-          ? List.of(Math.floor(pairings.get(0).bestE2e.imagesPerSec() / 2))
-          : options.latencyRates();
-      int threads = options.streamThreads().get(0);
-      int latencyRounds = variants.size() > 1 ? options.rounds() : 1;
-      for (double rate : rates) {
-        for (int round = 1; round <= latencyRounds; round++) {
-          for (Variants.Variant v : variants) {
-            KafkaStages.Latency l = kafka.latency(v.config(), encoded, threads, rate,
-                options.latencyWarmUpSeconds(), options.latencySeconds());
-            rows.add(BenchRow.latency(bestPath.batch(), threads, l, v.label()));
-            LatencyParts p = l.parts();
-            log.printf("  latency      threads %2d %7.0f img/s in: p50 %.1f ms, p99 %.1f ms, max %.1f ms%s%n"
-                    + "    p50 / p99 ms: to the scorer %.1f / %.1f, in the scorer %.1f / %.1f, scored to visible %.1f / %.1f%n",
-                threads, rate, l.p50Ms(), l.p99Ms(), l.maxMs(), label(v), p.toScorer().p50Ms(), p.toScorer().p99Ms(),
-                p.inScorer().p50Ms(), p.inScorer().p99Ms(), p.toVisible().p50Ms(), p.toVisible().p99Ms());
-          }
-        }
-      }
+    }
+  }
+
+  /** A Kafka stage's throughput and the JIT compilers' cores while it ran. */
+  private record Run(KafkaStages.Throughput throughput, double jitCores) {
+    double imagesPerSec() {
+      return throughput.imagesPerSec();
+    }
+
+    long images() {
+      return throughput.images();
+    }
+
+    double seconds() {
+      return throughput.seconds();
     }
   }
 
@@ -231,15 +309,15 @@ public final class Bench {
     final int threads;
     final Variants.Variant variant;
     final List<Double> roundRatios = new ArrayList<>();
-    KafkaStages.Throughput bestPass;
-    KafkaStages.Throughput bestE2e;
+    Run bestPass;
+    Run bestE2e;
 
     Pairing(int threads, Variants.Variant variant) {
       this.threads = threads;
       this.variant = variant;
     }
 
-    void add(KafkaStages.Throughput pass, KafkaStages.Throughput e2e, double roundPathPerSec) {
+    void add(Run pass, Run e2e, double roundPathPerSec) {
       bestPass = bestPass == null || pass.imagesPerSec() > bestPass.imagesPerSec() ? pass : bestPass;
       bestE2e = bestE2e == null || e2e.imagesPerSec() > bestE2e.imagesPerSec() ? e2e : bestE2e;
       roundRatios.add(e2e.imagesPerSec() / additiveBound(pass.imagesPerSec(), roundPathPerSec));

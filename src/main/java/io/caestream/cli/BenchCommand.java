@@ -51,6 +51,10 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Feeding time before each latency row starts counting: a scorer started a moment ago is still"
           + " compiling (default ${DEFAULT-VALUE} s).")
   double latencyWarmUp;
+  @Option(names = "--warm-up", defaultValue = "60",
+      description = "Before measuring, run the stages uncounted (serve and the pass-through, or the scoring path)"
+          + " until the JIT compilers are nearly idle, for at most this long (default ${DEFAULT-VALUE} s; 0 = none).")
+  double warmUp;
   @Option(names = "--rounds", defaultValue = "1",
       description = "Run the scoring path (best batch), kafka and end-to-end stages this many times, alternating, and keep the best of each (default ${DEFAULT-VALUE}).")
   int rounds;
@@ -82,6 +86,10 @@ public final class BenchCommand implements Callable<Integer> {
       System.err.println("bench: --latency-warm-up: must be at least 0, not " + latencyWarmUp);
       return Main.EXIT_USAGE;
     }
+    if (warmUp < 0) {
+      System.err.println("bench: --warm-up: must be at least 0, not " + warmUp);
+      return Main.EXIT_USAGE;
+    }
     if (rounds < 1) {
       System.err.println("bench: --rounds: must be at least 1, not " + rounds);
       return Main.EXIT_USAGE;
@@ -98,7 +106,8 @@ public final class BenchCommand implements Callable<Integer> {
         Runtime.getRuntime().availableProcessors(), batches, seconds);
     List<Double> rates = noLatency ? null : latencyRates == null ? List.of() : latencyRates;
     List<BenchRow> rows = new Bench(new Bench.Options(c, batches, seconds, images, frameSize,
-        noE2e ? List.of() : streamThreads, kafkaImages, bootstrap, rates, latencySeconds, latencyWarmUp, rounds, variants), System.err).run();
+        noE2e ? List.of() : streamThreads, kafkaImages, bootstrap, rates, latencySeconds, latencyWarmUp, rounds, variants, warmUp),
+        System.err).run();
     System.out.printf("%n%-13s %5s %7s %10s %10s %7s %7s %8s %8s %8s %8s%s%n", "STAGE", "BATCH", "THREADS",
         frameSize == null ? "IMAGES/S" : "FRAMES/S", "TILES/S", "x RAW", "x BOUND", "IN/S", "P50 MS", "P99 MS", "MAX MS",
         vary == null ? "" : "  VARIANT");

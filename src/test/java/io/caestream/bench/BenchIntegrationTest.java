@@ -77,7 +77,7 @@ class BenchIntegrationTest {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Variants vary = Variants.parse("stream.buffer.max=1,8");
     List<BenchRow> rows = new Bench(new Bench.Options(CaeConfig.defaults(), List.of(1), 0.2, 4, null, List.of(1), 200,
-        null, List.of(40.0), 1, 0.5, 2, vary), new PrintStream(log, true)).run();
+        null, List.of(40.0), 1, 0.5, 2, vary, 0), new PrintStream(log, true)).run();
 
     assertThat(rows).extracting(BenchRow::stage).containsExactly("raw", "scoring-path",
         "kafka", "end-to-end", "kafka", "end-to-end", "latency", "latency", "latency", "latency");
@@ -93,5 +93,20 @@ class BenchIntegrationTest {
     }
     assertThat(rows.subList(6, 10)).allSatisfy(r -> assertThat(r.images()).isEqualTo(60));
     assertThat(log.toString()).contains("[stream.buffer.max=8]");
+  }
+
+  @Test
+  void aWarmUpRunsServeUncountedUntilTheCompilersAreQuietOrItsTimeIsUp() throws Exception {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    List<BenchRow> rows = new Bench(new Bench.Options(CaeConfig.defaults(), List.of(1), 0.2, 4, null, List.of(1), 200,
+        null, null, 1, 0.5, 1, Variants.NONE, 0.1), new PrintStream(log, true)).run();
+
+    assertThat(rows).extracting(BenchRow::stage).containsExactly("raw", "scoring-path", "kafka", "end-to-end");
+    String text = log.toString();
+    // 0.1 s is up after the first pass, however busy the compilers still are
+    assertThat(text).contains("warm-up pass 1: JIT compilers").doesNotContain("warm-up pass 2");
+    assertThat(text.indexOf("warm-up pass 1")).as("before anything is measured")
+        .isGreaterThan(text.indexOf("producing")).isLessThan(text.indexOf("  raw "));
+    assertThat(rows).allSatisfy(r -> assertThat(r.jitCores()).as(r.stage()).isNotNull().isGreaterThanOrEqualTo(0));
   }
 }

@@ -112,4 +112,11 @@ class CliTest {
     assertThat(bad.code()).isEqualTo(Main.EXIT_USAGE);
     assertThat(bad.err()).contains("--vary").contains("KEY=VALUE1,VALUE2");
   }
+
+  @Test
+  void benchRefusesANegativeWarmUpBeforeMeasuringAnything() {
+    Run r = run("bench", "--warm-up", "-5", "--no-e2e");
+    assertThat(r.code()).as(r.err()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(r.err()).contains("--warm-up").doesNotContain("raw ");
+  }
 }
