@@ -36,7 +36,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * scoring pool as one batch and the stream thread goes on reading. A finished batch's results are
  * forwarded in input order at the next record or punctuation, and its store entries deleted. A
  * task has at most {@link #MAX_IN_FLIGHT} batches in the pool, and the tasks of an instance
- * together what {@link ScoringBuffer#quota} allows.
+ * together what {@link ScoringBuffer#quota} allows; images that have waited long enough but find
+ * no room keep waiting (and the buffer filling) without stopping the stream thread, which waits
+ * for the pool only when a buffer is full.
  * Either way an offset commits only together with its image's results or its buffered copy, in
  * one transaction (exactly-once).
  */
@@ -147,8 +149,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     store.put(slot, image.toBytes());
     pending.add(new Waiting(slot, image, arrivedMs, arrived));
     pendingBytes += size;
-    if (pending.size() >= buffer.max() || pendingBytes >= buffer.maxBytes() || waitedEnough(arrivedMs)) {
+    emitFinished(); // frees room in the pool
+    if (full()) {
       startBatch();
+    } else if (waitedEnough(arrivedMs)) {
+      startBatchIfRoom();
     }
     emitFinished();
   }
@@ -159,20 +164,47 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
       punctuator.cancel();
       return;
     }
-    if (waitedEnough(nowMs)) {
-      startBatch();
-    }
     emitFinished();
+    if (waitedEnough(nowMs)) {
+      startBatchIfRoom();
+      emitFinished();
+    }
   }
 
   private boolean waitedEnough(long nowMs) {
     return !pending.isEmpty() && nowMs - pending.get(0).arrivedMs() >= buffer.waitMs();
   }
 
+  private boolean full() {
+    return pending.size() >= buffer.max() || pendingBytes >= buffer.maxBytes();
+  }
+
   /**
-   * Hands what waits to the pool as one batch. Past {@link #MAX_IN_FLIGHT} batches the stream
-   * thread first waits for the oldest: the pool is the bottleneck then, and polling more would
-   * only grow the buffer.
+   * Hands what waits to the pool if the task has room there (nothing in the pool yet, or fewer
+   * than {@link #MAX_IN_FLIGHT} batches and the quota allows one more); else the images keep waiting and the stream thread
+   * goes on reading, and the next record or punctuation tries again. Waiting for the pool here,
+   * below a full buffer, held every task of the thread behind one task's batch: at half of the
+   * maximum rate that wait was most of the time an image spent before the scorer.
+   */
+  private void startBatchIfRoom() {
+    if (pending.isEmpty() || inFlight.size() >= MAX_IN_FLIGHT) {
+      return;
+    }
+    if (!buffer.quota().tryTake()) {
+      if (!inFlight.isEmpty()) {
+        return;
+      }
+      buffer.quota().take(); // no task waits for other tasks' batches (see BatchQuota)
+    }
+    inFlight.addLast(score(pending));
+    pending = new ArrayList<>();
+    pendingBytes = 0;
+  }
+
+  /**
+   * Hands what waits to the pool as one batch, now. Past {@link #MAX_IN_FLIGHT} batches the
+   * stream thread first waits for the oldest: with the buffer full, the pool is the bottleneck,
+   * and polling more would only grow the buffer.
    */
   private void startBatch() {
     if (pending.isEmpty()) {

@@ -202,6 +202,65 @@ class ScoringBufferTest {
   }
 
   @Test
+  void imagesThatFindThePoolBusyWaitOnWithoutStoppingTheStreamThreadUntilTheBufferIsFull() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.Executor stuck = r -> pool.execute(() -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      r.run();
+    });
+    try (TopologyTestDriver d = driver(RoutedScorer.of(engine), new ScoringBuffer(3, 1 << 20, 10, 1 << 20, stuck, 1))) {
+      var in = in(d, topics);
+      var scores = out(d, topics.scores());
+      List<String> sent = List.of("a", "b", "c", "d", "e");
+      // a and b each wait 10 ms and go to the pool as a batch of their own: the task's two places there
+      for (String id : sent.subList(0, 2)) {
+        in.pipeInput(image("line-1/cam-1", id, png(id.charAt(0))));
+        d.advanceWallClockTime(Duration.ofMillis(10));
+      }
+      // c and d have waited long enough too, but find no place: a stream thread that waited for
+      // the pool here would never return (the pool is stuck), and neither would this test
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+        for (String id : sent.subList(2, 4)) {
+          in.pipeInput(image("line-1/cam-1", id, png(id.charAt(0))));
+          d.advanceWallClockTime(Duration.ofMillis(10));
+        }
+      });
+      assertThat(scores.isEmpty()).isTrue();
+      assertThat(entries(d)).as("everything not yet scored is in the store").isEqualTo(4);
+      release.countDown();
+      // e fills the buffer (c, d, e): now the stream thread waits for a place and hands them over
+      in.pipeInput(image("line-1/cam-1", "e", png('e')));
+      List<String> seen = new ArrayList<>(ids(scores));
+      for (int tick = 0; tick < 600 && seen.size() < sent.size(); tick++) {
+        d.advanceWallClockTime(Duration.ofMillis(1));
+        Thread.sleep(5);
+        seen.addAll(ids(scores));
+      }
+      assertThat(seen).containsExactlyElementsOf(sent);
+      assertThat(entries(d)).isZero();
+    }
+  }
+
+  @Test
+  void imagesThatHaveWaitedGoToThePoolWhenTheirTaskHasNothingThereEvenWithTheQuotaUsedUp() throws Exception {
+    BatchQuota quota = new BatchQuota(1);
+    assertThat(quota.tryTake()).as("another task's batch").isTrue();
+    try (TopologyTestDriver d = driver(RoutedScorer.of(engine), new ScoringBuffer(8, 1 << 20, 10, 1 << 20, Runnable::run, 1,
+        quota))) {
+      var in = in(d, topics);
+      var scores = out(d, topics.scores());
+      in.pipeInput(image("line-1/cam-1", "a", png(1)));
+      d.advanceWallClockTime(Duration.ofMillis(10));
+      assertThat(ids(scores)).as("not held until the buffer is full").containsExactly("a");
+    }
+    assertThat(quota.inPool()).as("its place given back").isEqualTo(1);
+  }
+
+  @Test
   void aTaskWithNothingInThePoolStartsABatchWhateverTheQuotaSays() {
     BatchQuota quota = new BatchQuota(1);
     assertThat(quota.tryTake()).isTrue();
