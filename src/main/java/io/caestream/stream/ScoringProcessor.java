@@ -181,8 +181,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
   /**
    * Hands what waits to the pool if the task has room there (nothing in the pool yet, or fewer
-   * than {@link #MAX_IN_FLIGHT} batches and the quota allows one more); else the images keep waiting and the stream thread
-   * goes on reading, and the next record or punctuation tries again. Waiting for the pool here,
+   * than {@link #MAX_IN_FLIGHT} batches and the quota allows one more); else the images keep
+   * waiting, the stream thread goes on reading, and the next record or punctuation tries again. Waiting for the pool here,
    * below a full buffer, held every task of the thread behind one task's batch: at half of the
    * maximum rate that wait was most of the time an image spent before the scorer.
    */
@@ -196,9 +196,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
       }
       buffer.quota().take(); // no task waits for other tasks' batches (see BatchQuota)
     }
-    inFlight.addLast(score(pending));
-    pending = new ArrayList<>();
-    pendingBytes = 0;
+    handOver();
   }
 
   /**
@@ -220,6 +218,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
       }
       emit(inFlight.removeFirst());
     }
+    handOver();
+  }
+
+  /** What waits becomes one batch in the pool; the caller has its place in the quota. */
+  private void handOver() {
     inFlight.addLast(score(pending));
     pending = new ArrayList<>();
     pendingBytes = 0;

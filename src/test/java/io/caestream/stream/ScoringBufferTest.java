@@ -92,6 +92,19 @@ class ScoringBufferTest {
     return new String(deadLetter.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8);
   }
 
+  /**
+   * Ticks the wall clock (finished batches are forwarded at punctuations) until {@code seen}
+   * holds {@code n} image ids, or about 3 s have passed.
+   */
+  private static void awaitScored(TopologyTestDriver d, TestOutputTopic<byte[], byte[]> scores, List<String> seen,
+      int n) throws Exception {
+    for (int tick = 0; tick < 600 && seen.size() < n; tick++) {
+      d.advanceWallClockTime(Duration.ofMillis(1));
+      Thread.sleep(5);
+      seen.addAll(ids(scores));
+    }
+  }
+
   private static long entries(TopologyTestDriver d) {
     KeyValueStore<Integer, byte[]> store = d.getKeyValueStore(ScoringProcessor.BUFFER_STORE);
     long n = 0;
@@ -147,20 +160,12 @@ class ScoringBufferTest {
         in.pipeInput(image("line-1/cam-" + (i % 3), "img-" + i, png(i)));
       }
       List<String> seen = new ArrayList<>(ids(scores));
-      for (int tick = 0; tick < 600 && seen.size() < 9; tick++) {
-        // Finished batches are forwarded at punctuations; the last, partial one waits 60 s.
-        d.advanceWallClockTime(Duration.ofMillis(1));
-        Thread.sleep(5);
-        seen.addAll(ids(scores));
-      }
+      // Finished batches are forwarded at punctuations; the last, partial one waits 60 s.
+      awaitScored(d, scores, seen, 9);
       assertThat(seen).containsExactlyElementsOf(sent.subList(0, 9));
       assertThat(entries(d)).as("the tenth image still waits in the store").isEqualTo(1);
       d.advanceWallClockTime(Duration.ofSeconds(61));
-      for (int tick = 0; tick < 600 && seen.size() < 10; tick++) {
-        d.advanceWallClockTime(Duration.ofMillis(1));
-        Thread.sleep(5);
-        seen.addAll(ids(scores));
-      }
+      awaitScored(d, scores, seen, 10);
       assertThat(seen).containsExactlyElementsOf(sent);
       assertThat(entries(d)).isZero();
     }
@@ -187,11 +192,7 @@ class ScoringBufferTest {
         in.pipeInput(image("line-1/cam-0", "img-" + i, png(i)));
       }
       List<String> seen = new ArrayList<>(ids(scores));
-      for (int tick = 0; tick < 600 && seen.size() < 8; tick++) {
-        d.advanceWallClockTime(Duration.ofMillis(1));
-        Thread.sleep(5);
-        seen.addAll(ids(scores));
-      }
+      awaitScored(d, scores, seen, 8);
       assertThat(seen).hasSize(8);
       assertThat(most.get()).as("batches in the pool at once").isEqualTo(1);
       assertThat(quota.inPool()).as("every forwarded batch gives its place back").isZero();
@@ -235,11 +236,7 @@ class ScoringBufferTest {
       // e fills the buffer (c, d, e): now the stream thread waits for a place and hands them over
       in.pipeInput(image("line-1/cam-1", "e", png('e')));
       List<String> seen = new ArrayList<>(ids(scores));
-      for (int tick = 0; tick < 600 && seen.size() < sent.size(); tick++) {
-        d.advanceWallClockTime(Duration.ofMillis(1));
-        Thread.sleep(5);
-        seen.addAll(ids(scores));
-      }
+      awaitScored(d, scores, seen, sent.size());
       assertThat(seen).containsExactlyElementsOf(sent);
       assertThat(entries(d)).isZero();
     }
