@@ -269,13 +269,15 @@ public final class Bench {
       for (int round = 1; round <= latencyRounds; round++) {
         for (Variants.Variant v : variants) {
           KafkaStages.Latency l = kafka.latency(v.config(), encoded, threads, rate,
-              options.latencyWarmUpSeconds(), options.latencySeconds());
-          rows.add(BenchRow.latency(bestPath.batch(), threads, l, v.label()));
+              options.latencyWarmUpSeconds(), options.latencySeconds(), options.warmUpSeconds());
+          rows.add(BenchRow.latency(bestPath.batch(), threads, l, v.label()).withJitCores(l.jitCores()));
           LatencyParts p = l.parts();
-          log.printf("  latency      threads %2d %7.0f img/s in: p50 %.1f ms, p99 %.1f ms, max %.1f ms%s%n"
-                  + "    p50 / p99 ms: to the scorer %.1f / %.1f, in the scorer %.1f / %.1f, scored to visible %.1f / %.1f%n",
-              threads, rate, l.p50Ms(), l.p99Ms(), l.maxMs(), label(v), p.toScorer().p50Ms(), p.toScorer().p99Ms(),
-              p.inScorer().p50Ms(), p.inScorer().p99Ms(), p.toVisible().p50Ms(), p.toVisible().p99Ms());
+          log.printf("  latency      threads %2d %7.0f img/s in: p50 %.1f ms, p99 %.1f ms, max %.1f ms%s%s%n"
+                  + "    p50 / p99 ms: to the scorer %.1f / %.1f, in the scorer %.1f / %.1f, scored to visible %.1f / %.1f;"
+                  + " counted after %.1f s of feeding%n",
+              threads, rate, l.p50Ms(), l.p99Ms(), l.maxMs(), label(v), jitNote(l.jitCores()),
+              p.toScorer().p50Ms(), p.toScorer().p99Ms(), p.inScorer().p50Ms(), p.inScorer().p99Ms(),
+              p.toVisible().p50Ms(), p.toVisible().p99Ms(), l.warmUpSeconds());
         }
       }
     }

@@ -61,7 +61,10 @@ final class KafkaStages implements AutoCloseable {
 
   /** One latency measurement at a fixed input rate. */
   record Latency(double inputRate, double outputRate, double p50Ms, double p99Ms, double maxMs, long images,
-      LatencyParts parts) {}
+      LatencyParts parts, double warmUpSeconds, double jitCores) {}
+
+  /** How long the JIT compilers are watched at a time before a latency row starts counting. */
+  static final double JIT_WINDOW_SECONDS = 5;
 
   private final EmbeddedKafka embedded;
   private final String bootstrap;
@@ -150,25 +153,47 @@ final class KafkaStages implements AutoCloseable {
   }
 
   /**
-   * {@code serve} with images produced at {@code rate} per second for {@code warmUp + seconds}
-   * while it runs: capture time (the record timestamp, set when the image is sent) to the moment a
-   * read_committed consumer sees the event. The warm-up is not counted: a scorer started a moment
-   * ago still spends a quarter to a third of these 2 cores compiling (C2) and its tail shows it.
+   * {@code serve} with images produced at {@code rate} per second while it runs: capture time (the
+   * record timestamp, set when the image is sent) to the moment a read_committed consumer sees the
+   * event, for the images sent during {@code seconds}. Before that it feeds uncounted for
+   * {@code warmUp} seconds, and on while the JIT compilers use {@link Bench#QUIET_JIT_CORES} cores
+   * or more over a {@value #JIT_WINDOW_SECONDS}-second window, for at most {@code jitWarmUpMax}
+   * seconds more: feeding at a fixed rate runs code that the throughput stages did not make hot,
+   * and the first such row of a run had C2 at 0.2-0.37 of these 2 cores for 30 s, with a p99
+   * 1.5x that of the rows after it.
    */
-  Latency latency(CaeConfig config, List<byte[]> images, int threads, double rate, double warmUp, double seconds)
-      throws Exception {
+  Latency latency(CaeConfig config, List<byte[]> images, int threads, double rate, double warmUp, double seconds,
+      double jitWarmUpMax) throws Exception {
     int partitions = config.integer(CaeConfig.TOPICS_PARTITIONS);
     String input = topic("images", partitions);
     CaeConfig c = serveConfig(config, input, threads);
-    long n = (long) (rate * (warmUp + seconds));
     try (ScorerApp app = ScorerApp.start(c)) {
       awaitRunning(app);
-      long measureFrom = System.currentTimeMillis() + (long) (warmUp * 1000);
       try (OutputCounter counter = new OutputCounter(bootstrap,
-          List.of(c.string(CaeConfig.SCORES_TOPIC), c.string(CaeConfig.DLQ_TOPIC)), n, measureFrom);
+          List.of(c.string(CaeConfig.SCORES_TOPIC), c.string(CaeConfig.DLQ_TOPIC)), Long.MAX_VALUE, Long.MAX_VALUE);
           KafkaProducer<byte[], byte[]> producer = latencyProducer()) {
+        JitMeter jit = new JitMeter();
+        long warmUpImages = (long) (rate * warmUp);
+        long capImages = warmUpImages + (long) (rate * jitWarmUpMax);
+        long window = Math.max(1, (long) (rate * JIT_WINDOW_SECONDS));
+        // The first window ends where the fixed warm-up does, so a quiet JIT adds nothing to it.
+        long openAt = Math.max(0, warmUpImages - window);
+        long nextCheck = warmUpImages;
+        long n = Long.MAX_VALUE;
         long start = System.nanoTime();
         for (long i = 0; i < n; i++) {
+          if (n == Long.MAX_VALUE && i == openAt) {
+            jit.coresSinceLast();
+          }
+          if (n == Long.MAX_VALUE && i == nextCheck) {
+            if (i >= capImages || jit.coresSinceLast() < Bench.QUIET_JIT_CORES) {
+              counter.measureFrom(System.currentTimeMillis());
+              n = i + (long) (rate * seconds);
+              jit.coresSinceLast();
+            } else {
+              nextCheck = Math.min(i + window, capImages);
+            }
+          }
           long wait = start + (long) (i * 1e9 / rate) - System.nanoTime();
           if (wait > 0) {
             TimeUnit.NANOSECONDS.sleep(wait);
@@ -176,10 +201,14 @@ final class KafkaStages implements AutoCloseable {
           producer.send(record(input, partitions, i, images.get((int) (i % images.size()))));
         }
         producer.flush();
-        Throughput t = counter.await(null, "latency");
-        return new Latency(rate, t.imagesPerSec(), counter.latencies.quantileMs(0.5),
+        double jitCores = jit.coresSinceLast();
+        double warmedUp = (n - (long) (rate * seconds)) / rate;
+        counter.expect(n);
+        counter.awaitAll(null, "latency");
+        return new Latency(rate, counter.measuredPerSec(), counter.latencies.quantileMs(0.5),
             counter.latencies.quantileMs(0.99), counter.maxNanos.get() / 1e6, counter.count.get(),
-            new LatencyParts(part(counter.toScorer), part(counter.inScorer), part(counter.toVisible)));
+            new LatencyParts(part(counter.toScorer), part(counter.inScorer), part(counter.toVisible)),
+            warmedUp, jitCores);
       }
     }
   }
@@ -290,7 +319,7 @@ final class KafkaStages implements AutoCloseable {
   private static final class OutputCounter implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final long measureFrom;
+    private volatile long measureFrom;
     private final AtomicLong count = new AtomicLong();
     private final AtomicLong maxNanos = new AtomicLong();
     private final LatencyReservoir latencies = new LatencyReservoir(1 << 18);
@@ -298,8 +327,11 @@ final class KafkaStages implements AutoCloseable {
     private final LatencyReservoir inScorer = new LatencyReservoir(1 << 18);
     private final LatencyReservoir toVisible = new LatencyReservoir(1 << 18);
     private final Thread thread;
-    private final long expected;
+    private volatile long expected;
     private final long mark;
+    private volatile long measured;
+    private volatile long firstMeasuredAt;
+    private volatile long lastMeasuredAt;
     private volatile long markAt;
     private volatile long lastAt;
     private volatile boolean running = true;
@@ -332,6 +364,10 @@ final class KafkaStages implements AutoCloseable {
             latencies.add(lat);
             maxNanos.accumulateAndGet(lat, Math::max);
             split(r, nowMs);
+            if (measured++ == 0) {
+              firstMeasuredAt = now;
+            }
+            lastMeasuredAt = now;
           }
         }
       }
@@ -358,8 +394,32 @@ final class KafkaStages implements AutoCloseable {
       }
     }
 
+    /** Keeps the latency of records captured at or after {@code epochMs} from now on. */
+    void measureFrom(long epochMs) {
+      measureFrom = epochMs;
+    }
+
+    /** How many records {@link #awaitAll} waits for, when that was not known at the start. */
+    void expect(long n) {
+      expected = n;
+    }
+
+    /** Records seen per second among those whose latency was kept, first to last. */
+    double measuredPerSec() {
+      long n = measured;
+      return n < 2 ? 0 : (n - 1) / ((lastMeasuredAt - firstMeasuredAt) / 1e9);
+    }
+
     /** Waits for the expected records; the rate is taken from the 10th-percentile record to the last. */
     Throughput await(PrintStream log, String stage) throws InterruptedException {
+      awaitAll(log, stage);
+      long counted = expected - mark;
+      double secs = (lastAt - markAt) / 1e9;
+      return new Throughput(counted / secs, counted, secs);
+    }
+
+    /** Waits for the expected records, failing after 60 s without one. */
+    void awaitAll(PrintStream log, String stage) throws InterruptedException {
       long n = expected;
       long lastPrint = System.nanoTime();
       long lastProgress = System.nanoTime();
@@ -378,9 +438,6 @@ final class KafkaStages implements AutoCloseable {
           lastPrint = now;
         }
       }
-      long counted = n - mark;
-      double secs = (lastAt - markAt) / 1e9;
-      return new Throughput(counted / secs, counted, secs);
     }
 
     @Override

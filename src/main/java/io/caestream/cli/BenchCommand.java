@@ -49,11 +49,13 @@ public final class BenchCommand implements Callable<Integer> {
   double latencySeconds;
   @Option(names = "--latency-warm-up", defaultValue = "10",
       description = "Feeding time before each latency row starts counting: a scorer started a moment ago is still"
-          + " compiling (default ${DEFAULT-VALUE} s).")
+          + " compiling (default ${DEFAULT-VALUE} s); feeding at a fixed rate then goes on uncounted while the JIT"
+          + " compilers are busy, for at most --warm-up seconds more.")
   double latencyWarmUp;
   @Option(names = "--warm-up", defaultValue = "60",
       description = "Before measuring, run the stages uncounted (serve and the pass-through, or the scoring path)"
-          + " until the JIT compilers are nearly idle, for at most this long (default ${DEFAULT-VALUE} s; 0 = none).")
+          + " until the JIT compilers are nearly idle, for at most this long (default ${DEFAULT-VALUE} s; 0 = none);"
+          + " also the most each latency row's warm-up is extended while they are busy.")
   double warmUp;
   @Option(names = "--rounds", defaultValue = "1",
       description = "Run the scoring path (best batch), kafka and end-to-end stages this many times, alternating, and keep the best of each (default ${DEFAULT-VALUE}).")

@@ -99,9 +99,13 @@ class BenchIntegrationTest {
   void aWarmUpRunsServeUncountedUntilTheCompilersAreQuietOrItsTimeIsUp() throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<BenchRow> rows = new Bench(new Bench.Options(CaeConfig.defaults(), List.of(1), 0.2, 4, null, List.of(1), 200,
-        null, null, 1, 0.5, 1, Variants.NONE, 0.1), new PrintStream(log, true)).run();
+        null, List.of(40.0), 1, 0.5, 1, Variants.NONE, 0.1), new PrintStream(log, true)).run();
 
-    assertThat(rows).extracting(BenchRow::stage).containsExactly("raw", "scoring-path", "kafka", "end-to-end");
+    assertThat(rows).extracting(BenchRow::stage)
+        .containsExactly("raw", "scoring-path", "kafka", "end-to-end", "latency");
+    // The latency row feeds 0.5 s uncounted, then on while the compilers are busy, for at most
+    // 0.1 s more (4 images at 40/s), then counts 1 s.
+    assertThat(rows.get(4).images()).isBetween(60L, 64L);
     String text = log.toString();
     // 0.1 s is up after the first pass, however busy the compilers still are
     assertThat(text).contains("warm-up pass 1: JIT compilers").doesNotContain("warm-up pass 2");
