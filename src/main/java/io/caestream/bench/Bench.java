@@ -270,7 +270,7 @@ public final class Bench {
         for (Variants.Variant v : variants) {
           KafkaStages.Latency l = kafka.latency(v.config(), encoded, threads, rate,
               options.latencyWarmUpSeconds(), options.latencySeconds(), options.warmUpSeconds());
-          rows.add(BenchRow.latency(bestPath.batch(), threads, l, v.label()).withJitCores(l.jitCores()));
+          rows.add(BenchRow.latency(bestPath.batch(), threads, l, v.label()));
           LatencyParts p = l.parts();
           log.printf("  latency      threads %2d %7.0f img/s in: p50 %.1f ms, p99 %.1f ms, max %.1f ms%s%s%n"
                   + "    p50 / p99 ms: to the scorer %.1f / %.1f, in the scorer %.1f / %.1f, scored to visible %.1f / %.1f;"

@@ -33,7 +33,7 @@ public record BenchRow(String stage, int batch, Integer streamThreads, double im
 
   static BenchRow latency(int batch, int streamThreads, KafkaStages.Latency l, String variant) {
     return new BenchRow("latency", batch, streamThreads, l.outputRate(), null, null, null, l.inputRate(),
-        l.p50Ms(), l.p99Ms(), l.maxMs(), l.images(), 0, variant, l.parts(), null, null);
+        l.p50Ms(), l.p99Ms(), l.maxMs(), l.images(), 0, variant, l.parts(), null, l.jitCores());
   }
 
   BenchRow withLatency(double p50, double p99) {

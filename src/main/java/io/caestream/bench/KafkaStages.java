@@ -135,7 +135,7 @@ final class KafkaStages implements AutoCloseable {
     b.stream(input, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
         .mapValues(v -> PASS_THROUGH_EVENT)
         .to(output, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
-    try (OutputCounter counter = new OutputCounter(bootstrap, List.of(output), n, 0);
+    try (OutputCounter counter = new OutputCounter(bootstrap, List.of(output), n);
         KafkaStreams streams = new KafkaStreams(b.build(), props)) {
       streams.start();
       return counter.await(log, "kafka");
@@ -146,7 +146,7 @@ final class KafkaStages implements AutoCloseable {
   Throughput serve(CaeConfig config, String input, int threads, long n) throws Exception {
     CaeConfig c = serveConfig(config, input, threads);
     try (OutputCounter counter = new OutputCounter(bootstrap,
-        List.of(c.string(CaeConfig.SCORES_TOPIC), c.string(CaeConfig.DLQ_TOPIC)), n, 0);
+        List.of(c.string(CaeConfig.SCORES_TOPIC), c.string(CaeConfig.DLQ_TOPIC)), n);
         ScorerApp app = ScorerApp.start(c)) {
       return counter.await(log, "end to end");
     }
@@ -170,7 +170,7 @@ final class KafkaStages implements AutoCloseable {
     try (ScorerApp app = ScorerApp.start(c)) {
       awaitRunning(app);
       try (OutputCounter counter = new OutputCounter(bootstrap,
-          List.of(c.string(CaeConfig.SCORES_TOPIC), c.string(CaeConfig.DLQ_TOPIC)), Long.MAX_VALUE, Long.MAX_VALUE);
+          List.of(c.string(CaeConfig.SCORES_TOPIC), c.string(CaeConfig.DLQ_TOPIC)), Long.MAX_VALUE);
           KafkaProducer<byte[], byte[]> producer = latencyProducer()) {
         JitMeter jit = new JitMeter();
         long warmUpImages = (long) (rate * warmUp);
@@ -313,8 +313,8 @@ final class KafkaStages implements AutoCloseable {
   }
 
   /**
-   * Counts records on output topics (read_committed) and keeps the capture-to-read latency of
-   * those captured at or after {@code measureFrom} (epoch ms).
+   * Counts records on output topics (read_committed) and, once {@link #measureFrom} is called,
+   * keeps the capture-to-read latency of those captured from then on.
    */
   private static final class OutputCounter implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -336,12 +336,11 @@ final class KafkaStages implements AutoCloseable {
     private volatile long lastAt;
     private volatile boolean running = true;
 
-    OutputCounter(String bootstrap, List<String> topics, long expected, long measureFrom) {
+    OutputCounter(String bootstrap, List<String> topics, long expected) {
       this.expected = expected;
       this.mark = Math.max(1, expected / 10);
       consumer = OutputTally.readCommittedConsumer(bootstrap, "cae-bench-count");
       consumer.subscribe(topics);
-      this.measureFrom = measureFrom;
       thread = new Thread(this::loop, "cae-bench-counter");
       thread.setDaemon(true);
       thread.start();

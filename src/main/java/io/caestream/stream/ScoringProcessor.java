@@ -182,9 +182,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
   /**
    * Hands what waits to the pool if the task has room there (nothing in the pool yet, or fewer
    * than {@link #MAX_IN_FLIGHT} batches and the quota allows one more); else the images keep
-   * waiting, the stream thread goes on reading, and the next record or punctuation tries again. Waiting for the pool here,
-   * below a full buffer, held every task of the thread behind one task's batch: at half of the
-   * maximum rate that wait was most of the time an image spent before the scorer.
+   * waiting, the stream thread goes on reading, and the next record or punctuation tries again.
+   * Waiting for the pool here, below a full buffer, held every task of the thread behind one
+   * task's batch: at half of the maximum rate that wait was most of the time an image spent
+   * before the scorer.
    */
   private void startBatchIfRoom() {
     if (pending.isEmpty() || inFlight.size() >= MAX_IN_FLIGHT) {
