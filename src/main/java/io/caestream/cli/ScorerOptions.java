@@ -14,7 +14,7 @@ final class ScorerOptions {
   @Option(names = "--model", description = "ONNX model (default: model.path, else the bundled model).")
   Path model;
 
-  @Option(names = "--method", description = "Scoring method: mse, smooth-max, ssim or line (default: the calibration's).")
+  @Option(names = "--method", description = "Scoring method: mse, smooth-max, ssim, line, contrast or line+contrast (default: the calibration's).")
   String method;
 
   @Option(names = "--fit", description = "image.fit: resize, tile or reject (default: the config's, else the model's metadata, else resize).")

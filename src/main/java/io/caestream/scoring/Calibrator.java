@@ -46,6 +46,11 @@ public final class Calibrator {
     if (!(quantile > 0 && quantile < 1)) {
       throw new IllegalArgumentException("quantile must be in (0,1), got " + quantile);
     }
+    ScoringMethod method = scorer.settings().method();
+    if (method.planes().size() > 1 && normalizationImages.isEmpty()) {
+      throw new IllegalArgumentException("scoring method " + method.word() + " adds the per-pixel z-scores of "
+          + method.planes().size() + " error maps: it needs per-pixel normalization (calibrate --normalize pixel)");
+    }
     PixelNormalization normalization = null;
     if (!normalizationImages.isEmpty()) {
       normalization = estimate(scorer, normalizationImages, threads);
@@ -91,7 +96,7 @@ public final class Calibrator {
 
   private static PixelNormalization estimate(ImageScorer scorer, List<Path> files, int threads) {
     PixelNormalization.Estimator e = new PixelNormalization.Estimator(scorer.inputSpec().width(),
-        scorer.inputSpec().height());
+        scorer.inputSpec().height(), scorer.settings().method().planes().size());
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
         Math.max(1, threads));
     try {

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 /**
  * The one path from image bytes to a score, used by every command and by the stream: decode,
  * fit to the model ({@code image.fit}: resize the image, or cut the frame into overlapping tiles
- * that run as batches), reconstruct, per-pixel error (squared or structural), per-pixel
+ * that run as batches), reconstruct, the method's per-pixel error planes, per-pixel
  * normalization against normal images, stitching of tile maps into one frame map, region of
  * interest, smoothing, image score, verdict and regions.
  *
@@ -50,9 +50,13 @@ public final class ImageScorer {
   private static final class Scratch {
     final float[] input;
     final float[] recon;
+    /** The method's raw error planes for one model input (planes x pixels). */
     final float[] error;
+    /** One model input's error after normalization and adding the planes (pixels). */
+    final float[] tileMap;
     final StructuralError structural;
     final LineError line;
+    final LocalContrast contrast;
     final Frame frame = new Frame();
     float[][] tileIn = new float[0][];
     float[][] tileOut = new float[0][];
@@ -64,12 +68,14 @@ public final class ImageScorer {
     int[] stack = new int[0];
     boolean[] seen = new boolean[0];
 
-    Scratch(InputSpec spec) {
+    Scratch(InputSpec spec, int planes) {
       input = new float[spec.size()];
       recon = new float[spec.size()];
-      error = new float[spec.pixels()];
+      error = new float[planes * spec.pixels()];
+      tileMap = new float[spec.pixels()];
       structural = new StructuralError(spec.width(), spec.height());
       line = new LineError(spec.width(), spec.height());
+      contrast = new LocalContrast(spec.width(), spec.height());
     }
 
     void mapSize(int n) {
@@ -117,6 +123,15 @@ public final class ImageScorer {
       throw new IllegalArgumentException("the calibration's per-pixel normalization is " + n.width()
           + "x" + n.height() + ", the model takes " + spec.width() + "x" + spec.height());
     }
+    int planes = settings.method().planes().size();
+    if (n == null && planes > 1 && settings.calibrated()) {
+      throw new IllegalArgumentException("scoring method " + settings.method().word() + " adds per-pixel z-scores: "
+          + "it needs a calibration with per-pixel normalization, not a bare threshold");
+    }
+    if (n != null && n.planes() != planes) {
+      throw new IllegalArgumentException("the calibration's per-pixel normalization has " + n.planes()
+          + " error plane(s), scoring method " + settings.method().word() + " makes " + planes);
+    }
     this.decoder = decoder;
     this.batcher = batcher;
     this.settings = settings;
@@ -126,7 +141,7 @@ public final class ImageScorer {
     this.overlapX = overlap(framing.tileOverlap(), spec.width());
     this.overlapY = overlap(framing.tileOverlap(), spec.height());
     this.tileWeight = rampWeights(spec.width(), spec.height(), overlapX, overlapY);
-    this.scratch = ThreadLocal.withInitial(() -> new Scratch(spec));
+    this.scratch = ThreadLocal.withInitial(() -> new Scratch(spec, planes));
   }
 
   /** How many tiles a frame of this size is scored as (1 unless {@code image.fit=tile}). */
@@ -185,8 +200,8 @@ public final class ImageScorer {
 
   /**
    * The raw per-pixel error maps of the settings' method, before normalization and smoothing, one
-   * per model input ({@code height*width} floats, valid only during the call): one for a resized
-   * image, one per tile of a tiled frame. Per-pixel normalization is estimated from these.
+   * per model input ({@code planes x height*width} floats, valid only during the call): one for a
+   * resized image, one per tile of a tiled frame. Per-pixel normalization is estimated from these.
    */
   public void rawErrorMaps(byte[] bytes, Consumer<float[]> each) throws ImageRejectedException {
     Scratch s = scratch.get();
@@ -253,8 +268,8 @@ public final class ImageScorer {
       mh = spec.height();
       s.mapSize(spec.pixels());
       batcher.reconstruct(s.input, s.recon);
-      errorMap(s, s.input, s.recon, s.map);
-      normalize(s.map);
+      errorMap(s, s.input, s.recon, s.error);
+      collapse(s.error, s.map);
     }
     int n = mw * mh;
     boolean[] roi = framing.roi() == null ? null : framing.roi().at(mw, mh);
@@ -311,13 +326,13 @@ public final class ImageScorer {
         regions.isEmpty() ? null : regions.get(0), regions, header, kept);
   }
 
-  /** Called per tile with its origin in the frame and its (normalised unless raw) error map. */
+  /** Called per tile with its origin in the frame and its error map (raw planes, or collapsed). */
   private interface TileSink {
     void accept(int x0, int y0, float[] error);
   }
 
   /** Reconstructs the frame in {@code s.frame} tile by tile, in batches of up to the batcher's size. */
-  private void forEachTile(Scratch s, int fw, int fh, TileSink sink, boolean normalized) {
+  private void forEachTile(Scratch s, int fw, int fh, TileSink sink, boolean collapsed) {
     InputSpec spec = decoder.spec();
     int tw = spec.width();
     int th = spec.height();
@@ -337,10 +352,12 @@ public final class ImageScorer {
       for (int j = 0; j < k; j++) {
         int t = first + j;
         errorMap(s, s.tileIn[j], s.tileOut[j], s.error);
-        if (normalized) {
-          normalize(s.error);
+        float[] map = s.error;
+        if (collapsed) {
+          collapse(s.error, s.tileMap);
+          map = s.tileMap;
         }
-        sink.accept(xs[t % xs.length], ys[t / xs.length], s.error);
+        sink.accept(xs[t % xs.length], ys[t / xs.length], map);
       }
     }
   }
@@ -371,18 +388,40 @@ public final class ImageScorer {
     }
   }
 
+  /** The method's raw error planes, one after the other, into {@code out}. */
   private void errorMap(Scratch s, float[] input, float[] recon, float[] out) {
     InputSpec spec = decoder.spec();
-    switch (settings.method().kind()) {
-      case SQUARED -> ErrorMaps.squaredError(input, recon, spec.channels(), spec.pixels(), out);
-      case STRUCTURAL -> s.structural.map(input, recon, spec.channels(), out);
-      case LINE -> s.line.map(input, recon, spec.channels(), out);
+    List<ScoringMethod.ErrorKind> planes = settings.method().planes();
+    for (int p = 0; p < planes.size(); p++) {
+      float[] plane = p == 0 ? out : s.tileMap;
+      switch (planes.get(p)) {
+        case SQUARED -> ErrorMaps.squaredError(input, recon, spec.channels(), spec.pixels(), plane);
+        case STRUCTURAL -> s.structural.map(input, recon, spec.channels(), plane);
+        case LINE -> s.line.map(input, recon, spec.channels(), plane);
+        case CONTRAST -> s.contrast.map(input, recon, spec.channels(), plane);
+      }
+      if (p > 0) {
+        System.arraycopy(plane, 0, out, p * spec.pixels(), spec.pixels());
+      }
     }
   }
 
-  private void normalize(float[] map) {
-    if (settings.normalization() != null) {
-      settings.normalization().apply(map);
+  /**
+   * One map from the raw planes: each normalised per pixel when the calibration says so, then
+   * added (without normalization, a method of several planes adds them as they are).
+   */
+  private void collapse(float[] raw, float[] out) {
+    PixelNormalization n = settings.normalization();
+    if (n != null) {
+      n.apply(raw, out);
+      return;
+    }
+    int pixels = decoder.spec().pixels();
+    System.arraycopy(raw, 0, out, 0, pixels);
+    for (int o = pixels; o < raw.length; o += pixels) {
+      for (int i = 0; i < pixels; i++) {
+        out[i] += raw[o + i];
+      }
     }
   }
 

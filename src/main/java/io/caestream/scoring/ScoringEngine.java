@@ -127,7 +127,8 @@ public final class ScoringEngine implements AutoCloseable {
         && methodOverride != calibration.get().scoringMethod() && thresholdOverride == null;
     if (purpose == Purpose.CALIBRATE || (purpose == Purpose.EVALUATE && otherMethod)) {
       settings = ScoringSettings.uncalibrated(methodOverride != null ? methodOverride
-              : calibration.map(Calibration::scoringMethod).orElse(ScoringMethod.SMOOTH_MAX),
+              : calibration.map(Calibration::scoringMethod).orElse(purpose == Purpose.CALIBRATE
+                  ? ScoringMethod.CALIBRATE_DEFAULT : ScoringMethod.SMOOTH_MAX),
           calibration.map(Calibration::smoothingSigma).orElse(ScoringSettings.DEFAULT_SIGMA),
           calibration.map(Calibration::mapSigmaOrDefault).orElse(ScoringSettings.DEFAULT_MAP_SIGMA));
     } else if (calibration.isPresent()) {

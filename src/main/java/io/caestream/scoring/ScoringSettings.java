@@ -26,6 +26,12 @@ public record ScoringSettings(ScoringMethod method, double smoothingSigma, doubl
       throw new IllegalArgumentException("the calibration's threshold is for " + c.method()
           + "; scoring with " + method.word() + " needs its own calibration or model.threshold");
     }
+    // Normalization statistics describe one method's error maps; on another method's they are
+    // numbers of the wrong kind (and of the wrong plane count), so they do not travel with it.
+    if (method != c.scoringMethod() && c.normalization() != null) {
+      throw new IllegalArgumentException("the calibration's per-pixel normalization is for " + c.method()
+          + "; scoring with " + method.word() + " needs its own calibration");
+    }
     return new ScoringSettings(method, c.smoothingSigma(), c.mapSigmaOrDefault(),
         thresholdOverride != null ? thresholdOverride : c.threshold(), c.pixelThreshold(),
         c.normalization());
