@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The bundled texture models on photographed surfaces, with test crops and defects drawn with a
  * seed that neither training nor calibration used (seed 1 made their data), through the serving
- * path, each with its calibrated {@code line} scoring. Measured with seed 77: diamond-plate image
- * 0.995 / pixel 0.988, concrete 0.746 / 0.813 (with {@code smooth-max}: 0.970 / 0.968 and
+ * path, each with its calibrated scoring ({@code line} for the diamond plate, {@code contrast} for
+ * concrete). Measured with seed 77: diamond-plate image 0.995 / pixel 0.988, concrete
+ * 0.756 / 0.880 (with {@code line}: 0.746 / 0.813; with {@code smooth-max}: 0.970 / 0.968 and
  * 0.730 / 0.795); the floors leave room for ONNX Runtime builds, not for a worse model.
  */
 class TextureModelAccuracyTest {
@@ -43,7 +44,7 @@ class TextureModelAccuracyTest {
   void concreteModelIsWellAboveChance(@TempDir Path dir) throws Exception {
     Evaluator.Report r = evaluate(dir, TextureSurface.CONCRETE, "texture-concrete");
     assertThat(r.imageAuroc()).as("image AUROC").isGreaterThanOrEqualTo(0.70);
-    assertThat(r.pixelAuroc()).as("pixel AUROC").isGreaterThanOrEqualTo(0.78);
+    assertThat(r.pixelAuroc()).as("pixel AUROC").isGreaterThanOrEqualTo(0.84);
   }
 
   private static Evaluator.Report evaluate(Path dir, TextureSurface surface, String model) throws Exception {
