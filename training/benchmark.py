@@ -17,9 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 JAR = ROOT / "target" / "cae-stream.jar"
-VARIANTS = [  # (scoring method, per-pixel normalization)
-    ("smooth-max", "pixel"), ("smooth-max", "none"), ("ssim", "pixel"), ("ssim", "none"),
-    ("mse", "none"),
+VARIANTS = [  # (scoring method, per-pixel normalization); the first is calibrate's default
+    ("line+contrast", "pixel"), ("line", "pixel"), ("contrast", "pixel"), ("smooth-max", "pixel"),
+    ("smooth-max", "none"), ("ssim", "pixel"), ("mse", "none"),
 ]
 
 
