@@ -65,6 +65,11 @@ final class KafkaStages implements AutoCloseable {
 
   /** How long the JIT compilers are watched at a time before a latency row starts counting. */
   static final double JIT_WINDOW_SECONDS = 5;
+  /**
+   * Quiet windows in a row before a latency row counts: compilation comes in bursts, and one
+   * quiet window let a row start counting with C2 at 0.32 cores for the 30 s after it.
+   */
+  static final int QUIET_WINDOWS = 2;
 
   private final EmbeddedKafka embedded;
   private final String bootstrap;
@@ -156,11 +161,11 @@ final class KafkaStages implements AutoCloseable {
    * {@code serve} with images produced at {@code rate} per second while it runs: capture time (the
    * record timestamp, set when the image is sent) to the moment a read_committed consumer sees the
    * event, for the images sent during {@code seconds}. Before that it feeds uncounted for
-   * {@code warmUp} seconds, and on while the JIT compilers use {@link Bench#QUIET_JIT_CORES} cores
-   * or more over a {@value #JIT_WINDOW_SECONDS}-second window, for at most {@code jitWarmUpMax}
-   * seconds more: feeding at a fixed rate runs code that the throughput stages did not make hot,
-   * and the first such row of a run had C2 at 0.2-0.37 of these 2 cores for 30 s, with a p99
-   * 1.5x that of the rows after it.
+   * {@code warmUp} seconds, and on while the JIT compilers used {@link Bench#QUIET_JIT_CORES}
+   * cores or more in any of the last {@value #QUIET_WINDOWS} windows of {@value
+   * #JIT_WINDOW_SECONDS} seconds, for at most {@code jitWarmUpMax} seconds more: feeding at a
+   * fixed rate runs code that the throughput stages did not make hot, and the first such row of a
+   * run had C2 at 0.2-0.37 of these 2 cores for 30 s, with a p99 1.5x that of the rows after it.
    */
   Latency latency(CaeConfig config, List<byte[]> images, int threads, double rate, double warmUp, double seconds,
       double jitWarmUpMax) throws Exception {
@@ -176,9 +181,11 @@ final class KafkaStages implements AutoCloseable {
         long warmUpImages = (long) (rate * warmUp);
         long capImages = warmUpImages + (long) (rate * jitWarmUpMax);
         long window = Math.max(1, (long) (rate * JIT_WINDOW_SECONDS));
-        // The first window ends where the fixed warm-up does, so a quiet JIT adds nothing to it.
-        long openAt = Math.max(0, warmUpImages - window);
-        long nextCheck = warmUpImages;
+        // The quiet windows asked for end where the fixed warm-up does, so a quiet JIT adds
+        // nothing to it.
+        long openAt = Math.max(0, warmUpImages - QUIET_WINDOWS * window);
+        long nextCheck = Math.min(openAt + window, capImages);
+        int quiet = 0;
         long n = Long.MAX_VALUE;
         long start = System.nanoTime();
         for (long i = 0; i < n; i++) {
@@ -186,12 +193,13 @@ final class KafkaStages implements AutoCloseable {
             jit.coresSinceLast();
           }
           if (n == Long.MAX_VALUE && i == nextCheck) {
-            if (i >= capImages || jit.coresSinceLast() < Bench.QUIET_JIT_CORES) {
+            quiet = jit.coresSinceLast() < Bench.QUIET_JIT_CORES ? quiet + 1 : 0;
+            if (i >= capImages || (i >= warmUpImages && quiet >= QUIET_WINDOWS)) {
               counter.measureFrom(System.currentTimeMillis());
               n = i + (long) (rate * seconds);
               jit.coresSinceLast();
             } else {
-              nextCheck = Math.min(i + window, capImages);
+              nextCheck = Math.min(i + window, Math.max(capImages, i + 1));
             }
           }
           long wait = start + (long) (i * 1e9 / rate) - System.nanoTime();
