@@ -6,6 +6,9 @@ import io.caestream.model.BatchListener;
 import io.caestream.model.ModelSource;
 import io.caestream.scoring.Calibration;
 import io.caestream.scoring.Calibrator;
+import io.caestream.scoring.ImageScorer;
+import io.caestream.scoring.ScoringMethod;
+import io.caestream.scoring.ScoringSettings;
 import io.caestream.scoring.ScoringEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,8 +65,18 @@ public final class CalibrateCommand implements Callable<Integer> {
     try (ScoringEngine engine = ScoringEngine.open(options.load(workers.batchLimit()), BatchListener.NONE, ScoringEngine.Purpose.CALIBRATE)) {
       Path target = out != null ? out : engine.source().file().map(ModelSource::calibrationFile)
           .orElseThrow(() -> new IllegalArgumentException("the bundled model is read-only: pass --model or --out"));
+      ImageScorer scorer = engine.scorer();
+      ScoringSettings settings = scorer.settings();
+      if (options.method == null && normalization.isEmpty() && settings.method().planes().size() > 1) {
+        // The default adds per-pixel z-scores; without images to normalise on, the plain peak it is.
+        System.out.printf("no per-pixel normalization (%s): scoring with %s, not %s%n",
+            normalize.equals("none") ? "--normalize none" : "no normal images left for it",
+            ScoringMethod.SMOOTH_MAX.word(), settings.method().word());
+        scorer = scorer.withSettings(ScoringSettings.uncalibrated(ScoringMethod.SMOOTH_MAX,
+            settings.smoothingSigma(), settings.mapSigma()));
+      }
       Progress progress = new Progress("calibrate", files.size());
-      Calibration c = Calibrator.calibrate(engine.scorer(), files, normalization, quantile,
+      Calibration c = Calibrator.calibrate(scorer, files, normalization, quantile,
           engine.model().metadata().sha256(), workers.count,
           progress::update);
       progress.finish();
