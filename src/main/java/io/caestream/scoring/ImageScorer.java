@@ -54,6 +54,8 @@ public final class ImageScorer {
     final float[] error;
     /** One model input's error after normalization and adding the planes (pixels). */
     final float[] tileMap;
+    /** Where a method's second and later planes are computed before they join {@code error}. */
+    final float[] extraPlane;
     final StructuralError structural;
     final LineError line;
     final LocalContrast contrast;
@@ -73,6 +75,7 @@ public final class ImageScorer {
       recon = new float[spec.size()];
       error = new float[planes * spec.pixels()];
       tileMap = new float[spec.pixels()];
+      extraPlane = new float[spec.pixels()];
       structural = new StructuralError(spec.width(), spec.height());
       line = new LineError(spec.width(), spec.height());
       contrast = new LocalContrast(spec.width(), spec.height());
@@ -393,7 +396,7 @@ public final class ImageScorer {
     InputSpec spec = decoder.spec();
     List<ScoringMethod.ErrorKind> planes = settings.method().planes();
     for (int p = 0; p < planes.size(); p++) {
-      float[] plane = p == 0 ? out : s.tileMap;
+      float[] plane = p == 0 ? out : s.extraPlane;
       switch (planes.get(p)) {
         case SQUARED -> ErrorMaps.squaredError(input, recon, spec.channels(), spec.pixels(), plane);
         case STRUCTURAL -> s.structural.map(input, recon, spec.channels(), plane);
