@@ -1,6 +1,7 @@
 package io.caestream.scoring;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.nio.ByteBuffer;
@@ -33,10 +34,6 @@ public final class PixelNormalization {
   private final float[] mean;
   private final float[] invStd;
   private final float[] std;
-
-  public PixelNormalization(int width, int height, float[] mean, float[] std) {
-    this(width, height, 1, mean, std);
-  }
 
   /** {@code mean} and {@code std} hold {@code planes} planes of width*height, one after the other. */
   public PixelNormalization(int width, int height, int planes, float[] mean, float[] std) {
@@ -134,11 +131,6 @@ public final class PixelNormalization {
     return planes;
   }
 
-  /** Turns a raw error map (width*height) into z-scores, in place. */
-  public void apply(float[] map) {
-    apply(map, map);
-  }
-
   /**
    * Writes the sum over planes of the z-scores of {@code raw} (planes x width*height) into
    * {@code out} (width*height); {@code out} may be {@code raw}.
@@ -157,7 +149,7 @@ public final class PixelNormalization {
   }
 
   /** The JSON form in the calibration file; {@code planes} is left out when it is 1. */
-  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Wire(int width, int height, Integer planes, String mean, String std) {}
 
   @JsonValue
