@@ -233,9 +233,11 @@ public final class Bench {
         Run pass = new Run(kafka.passThrough(p.variant.config(), input, p.threads, n), jit.coresSinceLast());
         log.printf("  kafka        threads %2d %9.1f img/s%s%s%n", p.threads, pass.imagesPerSec(), label(p.variant),
             jitNote(pass.jitCores()));
+        logCpu(pass);
         Run e2e = new Run(kafka.serve(p.variant.config(), input, p.threads, n), jit.coresSinceLast());
         log.printf("  end to end   threads %2d %9.1f img/s%s%s%n", p.threads, e2e.imagesPerSec(), label(p.variant),
             jitNote(e2e.jitCores()));
+        logCpu(e2e);
         p.add(pass, e2e, roundPath);
       }
     }
@@ -243,15 +245,25 @@ public final class Bench {
       Run pass = p.bestPass;
       Run e2e = p.bestE2e;
       rows.add(BenchRow.throughput("kafka", bestPath.batch(), p.threads, pass.imagesPerSec(), tiles,
-          null, null, pass.images(), pass.seconds(), p.variant.label()).withJitCores(pass.jitCores()));
+          null, null, pass.images(), pass.seconds(), p.variant.label()).withJitCores(pass.jitCores())
+          .withCpu(pass.throughput().cpu()));
       double bound = additiveBound(pass.imagesPerSec(), bestPath.imagesPerSec());
       rows.add(BenchRow.throughput("end-to-end", bestPath.batch(), p.threads, e2e.imagesPerSec(), tiles,
           e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, e2e.images(), e2e.seconds(),
-          p.variant.label()).withRoundRatios(p.roundRatios).withJitCores(e2e.jitCores()));
+          p.variant.label()).withRoundRatios(p.roundRatios).withJitCores(e2e.jitCores())
+          .withCpu(e2e.throughput().cpu()));
       log.printf("  %s threads %2d: kafka %9.1f, end to end %9.1f img/s  (%.2fx raw, %.2fx the bound %.0f)%s%n",
           options.rounds() > 1 ? "best of " + options.rounds() + "," : "", p.threads, pass.imagesPerSec(),
           e2e.imagesPerSec(), e2e.imagesPerSec() / bestRaw.imagesPerSec(), e2e.imagesPerSec() / bound, bound,
           label(p.variant));
+      CpuMeter.Use passCpu = pass.throughput().cpu();
+      CpuMeter.Use e2eCpu = e2e.throughput().cpu();
+      if (passCpu != null && e2eCpu != null && e2eCpu.usPerImage().getOrDefault(CpuMeter.SCORING, 0.0) > 0) {
+        // The bound prices a record at the pass-through's cost; this is what one cost in serve
+        // (not shown unbuffered, where the stream threads score and no pool's CPU can be told apart).
+        log.printf("    CPU per record outside the scoring pool: kafka stage %.0f us, end to end %.0f us%n",
+            passCpu.totalUs(), e2eCpu.beyondScoringUs());
+      }
       if (p.roundRatios.size() > 1) {
         log.printf("    x the bound of its own round: %s (median %.2f)%n", p.roundRatios.stream()
             .map(r -> String.format(java.util.Locale.ROOT, "%.2f", r)).toList(), median(p.roundRatios));
@@ -281,6 +293,21 @@ public final class Bench {
         }
       }
     }
+  }
+
+  private void logCpu(Run run) {
+    CpuMeter.Use cpu = run.throughput().cpu();
+    if (cpu == null) {
+      return;
+    }
+    StringBuilder line = new StringBuilder("    CPU per image:");
+    cpu.usPerImage().forEach((group, us) -> line.append(String.format(java.util.Locale.ROOT, " %s %.0f us,", group, us)));
+    line.setLength(line.length() - 1);
+    if (cpu.machineCores() != null) {
+      line.append(String.format(java.util.Locale.ROOT, "; machine %.2f of %d cores busy", cpu.machineCores(),
+          Runtime.getRuntime().availableProcessors()));
+    }
+    log.println(line);
   }
 
   /** A Kafka stage's throughput and the JIT compilers' cores while it ran. */

@@ -1,6 +1,7 @@
 package io.caestream.bench;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * One measured stage. {@code imagesPerSec} counts what a user sends (images, or frames with
@@ -11,12 +12,15 @@ import java.util.List;
  * end-to-end row's ratio to the bound of each round's own scoring-path and kafka stages, which ran
  * minutes apart at most ({@code ratioToBound} pairs the best of each, maybe from different
  * rounds). {@code jitCores} is how many cores the JIT compilers used while the stage ran (from
- * {@link Bench#QUIET_JIT_CORES} up, the stage shared the cores with them). Fields that do not apply to a
- * stage are null.
+ * {@link Bench#QUIET_JIT_CORES} up, the stage shared the cores with them). {@code machineCores} and
+ * {@code cpuUsPerImage} (kafka and end-to-end rows) say how many cores the machine kept busy over the
+ * counted records and where the CPU went per image, by the groups of {@link CpuMeter}. Fields that
+ * do not apply to a stage are null.
  */
 public record BenchRow(String stage, int batch, Integer streamThreads, double imagesPerSec, Double tilesPerSec,
     Double ratioToRaw, Double ratioToBound, Double inputRate, Double p50Ms, Double p99Ms, Double maxMs,
-    long images, double seconds, String variant, LatencyParts latencyParts, List<Double> roundRatiosToBound, Double jitCores) {
+    long images, double seconds, String variant, LatencyParts latencyParts, List<Double> roundRatiosToBound, Double jitCores,
+    Double machineCores, Map<String, Double> cpuUsPerImage) {
 
   static BenchRow throughput(String stage, int batch, int streamThreads, double imagesPerSec, int tiles,
       Double ratioToRaw, Double ratioToBound, long images, double seconds) {
@@ -28,26 +32,32 @@ public record BenchRow(String stage, int batch, Integer streamThreads, double im
       Double ratioToRaw, Double ratioToBound, long images, double seconds, String variant) {
     return new BenchRow(stage, batch, streamThreads == 0 ? null : streamThreads, imagesPerSec,
         tiles > 1 ? imagesPerSec * tiles : null, ratioToRaw, ratioToBound, null, null, null, null, images, seconds,
-        variant, null, null, null);
+        variant, null, null, null, null, null);
   }
 
   static BenchRow latency(int batch, int streamThreads, KafkaStages.Latency l, String variant) {
     return new BenchRow("latency", batch, streamThreads, l.outputRate(), null, null, null, l.inputRate(),
-        l.p50Ms(), l.p99Ms(), l.maxMs(), l.images(), 0, variant, l.parts(), null, l.jitCores());
+        l.p50Ms(), l.p99Ms(), l.maxMs(), l.images(), 0, variant, l.parts(), null, l.jitCores(), null, null);
   }
 
   BenchRow withLatency(double p50, double p99) {
     return new BenchRow(stage, batch, streamThreads, imagesPerSec, tilesPerSec, ratioToRaw, ratioToBound,
-        inputRate, p50, p99, maxMs, images, seconds, variant, latencyParts, roundRatiosToBound, jitCores);
+        inputRate, p50, p99, maxMs, images, seconds, variant, latencyParts, roundRatiosToBound, jitCores, machineCores, cpuUsPerImage);
   }
 
   BenchRow withRoundRatios(List<Double> ratios) {
     return new BenchRow(stage, batch, streamThreads, imagesPerSec, tilesPerSec, ratioToRaw, ratioToBound,
-        inputRate, p50Ms, p99Ms, maxMs, images, seconds, variant, latencyParts, List.copyOf(ratios), jitCores);
+        inputRate, p50Ms, p99Ms, maxMs, images, seconds, variant, latencyParts, List.copyOf(ratios), jitCores, machineCores, cpuUsPerImage);
+  }
+
+  BenchRow withCpu(CpuMeter.Use cpu) {
+    return cpu == null ? this : new BenchRow(stage, batch, streamThreads, imagesPerSec, tilesPerSec, ratioToRaw,
+        ratioToBound, inputRate, p50Ms, p99Ms, maxMs, images, seconds, variant, latencyParts, roundRatiosToBound,
+        jitCores, cpu.machineCores(), java.util.Collections.unmodifiableMap(cpu.usPerImage()));
   }
 
   BenchRow withJitCores(double cores) {
     return new BenchRow(stage, batch, streamThreads, imagesPerSec, tilesPerSec, ratioToRaw, ratioToBound,
-        inputRate, p50Ms, p99Ms, maxMs, images, seconds, variant, latencyParts, roundRatiosToBound, cores);
+        inputRate, p50Ms, p99Ms, maxMs, images, seconds, variant, latencyParts, roundRatiosToBound, cores, machineCores, cpuUsPerImage);
   }
 }

@@ -56,8 +56,8 @@ final class KafkaStages implements AutoCloseable {
   static final int PASS_THROUGH_EVENT_BYTES = 300;
   private static final byte[] PASS_THROUGH_EVENT = passThroughEvent();
 
-  /** One throughput measurement. */
-  record Throughput(double imagesPerSec, long images, double seconds) {}
+  /** One throughput measurement, and where its CPU went over the same records (null if unknown). */
+  record Throughput(double imagesPerSec, long images, double seconds, CpuMeter.Use cpu) {}
 
   /** One latency measurement at a fixed input rate. */
   record Latency(double inputRate, double outputRate, double p50Ms, double p99Ms, double maxMs, long images,
@@ -342,6 +342,8 @@ final class KafkaStages implements AutoCloseable {
     private volatile long lastMeasuredAt;
     private volatile long markAt;
     private volatile long lastAt;
+    private volatile CpuMeter.Snapshot markCpu;
+    private volatile CpuMeter.Snapshot lastCpu;
     private volatile boolean running = true;
 
     OutputCounter(String bootstrap, List<String> topics, long expected) {
@@ -361,9 +363,11 @@ final class KafkaStages implements AutoCloseable {
           long c = count.incrementAndGet();
           if (c == mark) {
             markAt = now;
+            markCpu = CpuMeter.take();
           }
           if (c == expected) {
             lastAt = now;
+            lastCpu = CpuMeter.take();
           }
           if (measureFrom > 0 && r.timestamp() >= measureFrom) {
             long nowMs = System.currentTimeMillis();
@@ -420,9 +424,14 @@ final class KafkaStages implements AutoCloseable {
     /** Waits for the expected records; the rate is taken from the 10th-percentile record to the last. */
     Throughput await(PrintStream log, String stage) throws InterruptedException {
       awaitAll(log, stage);
+      // the counter thread counts the last record before it stamps it
+      for (int i = 0; i < 1000 && lastCpu == null; i++) {
+        Thread.sleep(1);
+      }
       long counted = expected - mark;
       double secs = (lastAt - markAt) / 1e9;
-      return new Throughput(counted / secs, counted, secs);
+      CpuMeter.Use cpu = markCpu == null || lastCpu == null ? null : CpuMeter.between(markCpu, lastCpu, counted);
+      return new Throughput(counted / secs, counted, secs, cpu);
     }
 
     /** Waits for the expected records, failing after 60 s without one. */

@@ -56,6 +56,14 @@ class BenchIntegrationTest {
     // Counted from the 10th-percentile record to the last one.
     assertThat(kafka.images()).isEqualTo(records - records / 10);
     assertThat(e2e.images()).isEqualTo(records - records / 10);
+    // Where the CPU of the counted records went: the scorer's pool works only end to end.
+    assertThat(e2e.cpuUsPerImage().get(CpuMeter.SCORING)).as("end to end scores").isPositive();
+    assertThat(kafka.cpuUsPerImage().get(CpuMeter.SCORING)).as("the pass-through does not").isZero();
+    assertThat(kafka.cpuUsPerImage().get(CpuMeter.STREAM)).as("its stream thread").isPositive();
+    assertThat(e2e.cpuUsPerImage().get(CpuMeter.BROKER)).as("the in-process broker").isPositive();
+    assertThat(e2e.machineCores()).isPositive();
+    assertThat(latency.cpuUsPerImage()).isNull();
+    assertThat(log.toString()).contains("CPU per image: scoring").contains("CPU per record outside the scoring pool");
     assertThat(latency.inputRate()).isEqualTo(40.0);
     assertThat(latency.images()).as("every fed image was seen, warm-up included").isEqualTo(120);
     assertThat(latency.p50Ms()).isPositive().isLessThanOrEqualTo(latency.p99Ms());
