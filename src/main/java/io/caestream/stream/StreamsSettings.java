@@ -4,6 +4,7 @@ import io.caestream.config.CaeConfig;
 import io.caestream.config.ConfigException;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.security.JaasContext;
@@ -23,6 +24,18 @@ public final class StreamsSettings {
    */
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 50;
 
+  /**
+   * The producer's batch, per partition. With Kafka's 16 KiB a batch filled every 25 score events
+   * or 5 images of the buffer's changelog, and each went out as a request of its own: a record
+   * cost the broker and the clients 4-7x what the pass-through's paid. 256 KiB holds what a commit
+   * interval writes to a partition at these rates, so a commit sends one batch per partition:
+   * measured 51 against 78 us per record outside the scoring pool with one stream thread, 75 against
+   * 142 with four, +9 % and +28 % end-to-end throughput and p99 216-217 against 344-816 ms at half the
+   * maximum rate. Memory: at most one batch per partition written to, within the producer's
+   * buffer.memory (32 MiB).
+   */
+  public static final int DEFAULT_PRODUCER_BATCH_BYTES = 256 << 10;
+
   private StreamsSettings() {}
 
   public static Properties of(CaeConfig config) {
@@ -41,6 +54,7 @@ public final class StreamsSettings {
     }
     // Dead letters carry images: as large as the image topics topics.create makes, and at least
     // the 1 MiB default. Whether a dead letter fits is then decided per record (DeadLetter).
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), Integer.toString(DEFAULT_PRODUCER_BATCH_BYTES));
     p.put(StreamsConfig.producerPrefix("max.request.size"),
         Integer.toString(Math.max(1 << 20, imageTopicMaxBytes(config))));
     p.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"),
