@@ -21,8 +21,9 @@ import java.util.Map;
  * (the Kafka clients' network and heartbeat threads), {@value #BROKER} (a broker in this JVM),
  * {@value #JIT} (compile time), {@value #OTHER} (the rest of this process: GC, the VM, native
  * threads, bench's own) and {@value #OUTSIDE} (the rest of the machine: a broker process of its
- * own, a producer). {@code machineCores} is how many cores the whole machine kept busy. Threads
- * that start and end between the snapshots are lost to their group (and counted in {@value #OTHER}).
+ * own, a producer). {@code machineCores} is how many cores the whole machine kept busy. A thread
+ * that ends before the second snapshot is lost to its group: its CPU in between is counted in
+ * {@value #OTHER}.
  * On a machine without {@code /proc/stat} the machine-wide figures are missing.
  */
 final class CpuMeter {
@@ -53,35 +54,44 @@ final class CpuMeter {
     }
   }
 
-  /** CPU times at one moment. */
+  /** One live thread's group and CPU time so far. */
+  record ThreadCpu(String group, long cpuNanos) {}
+
+  /** CPU times at one moment; {@code threads} by thread id. */
   record Snapshot(long nanos, long machineBusyTicks, long processCpuNanos, long compileMs,
-      Map<String, Long> groupCpuNanos) {}
+      Map<Long, ThreadCpu> threads) {}
 
   private CpuMeter() {}
 
   static Snapshot take() {
-    Map<String, Long> groups = new HashMap<>();
+    Map<Long, ThreadCpu> threads = new HashMap<>();
     long[] ids = THREADS.getAllThreadIds();
     ThreadInfo[] infos = THREADS.getThreadInfo(ids);
     boolean cpuTime = THREADS.isThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled();
     for (int i = 0; i < ids.length && cpuTime; i++) {
       long ns = THREADS.getThreadCpuTime(ids[i]);
-      if (infos[i] != null && ns > 0) {
-        groups.merge(group(infos[i].getThreadName()), ns, Long::sum);
+      if (infos[i] != null && ns >= 0) {
+        threads.put(ids[i], new ThreadCpu(group(infos[i].getThreadName()), ns));
       }
     }
     long compile = COMPILER != null && COMPILER.isCompilationTimeMonitoringSupported()
         ? COMPILER.getTotalCompilationTime() : 0;
-    return new Snapshot(System.nanoTime(), machineBusyTicks(), processCpuNanos(), compile, groups);
+    return new Snapshot(System.nanoTime(), machineBusyTicks(), processCpuNanos(), compile, threads);
   }
 
   /** CPU between {@code a} and {@code b} for {@code images} images. */
   static Use between(Snapshot a, Snapshot b, long images) {
     double per = 1e-3 / Math.max(1, images); // ns -> us per image
+    // Per thread, so that a thread that ends in between takes only its own CPU away (to OTHER).
+    Map<String, Long> groups = new HashMap<>();
+    b.threads().forEach((id, t) -> {
+      ThreadCpu before = a.threads().get(id);
+      groups.merge(t.group(), Math.max(0, t.cpuNanos() - (before == null ? 0 : before.cpuNanos())), Long::sum);
+    });
     Map<String, Double> us = new LinkedHashMap<>();
     long javaThreads = 0;
     for (String g : new String[] {SCORING, STREAM, CLIENTS, BROKER}) {
-      long ns = Math.max(0, b.groupCpuNanos().getOrDefault(g, 0L) - a.groupCpuNanos().getOrDefault(g, 0L));
+      long ns = groups.getOrDefault(g, 0L);
       javaThreads += ns;
       if (ns > 0 || g.equals(SCORING) || g.equals(STREAM)) {
         us.put(g, ns * per);

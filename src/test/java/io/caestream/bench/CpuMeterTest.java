@@ -35,11 +35,17 @@ class CpuMeterTest {
   @Test
   void aStageCostIsSplitPerImageAndWhatNoGroupClaimsIsTheJvmsOrTheMachinesRest() {
     long s = 1_000_000_000L;
-    CpuMeter.Snapshot a = new CpuMeter.Snapshot(0, 1_000, 10 * s, 2_000,
-        Map.of(CpuMeter.SCORING, 5 * s, CpuMeter.STREAM, s));
-    // 2 s later: the machine 3.6 core-seconds busier, the process 3 of them, 200 ms of it compiling
-    CpuMeter.Snapshot b = new CpuMeter.Snapshot(2 * s, 1_360, 13 * s, 2_200,
-        Map.of(CpuMeter.SCORING, 7 * s, CpuMeter.STREAM, s + s / 2, CpuMeter.CLIENTS, s / 10));
+    CpuMeter.Snapshot a = new CpuMeter.Snapshot(0, 1_000, 10 * s, 2_000, Map.of(
+        1L, new CpuMeter.ThreadCpu(CpuMeter.SCORING, 3 * s), 2L, new CpuMeter.ThreadCpu(CpuMeter.SCORING, 2 * s),
+        3L, new CpuMeter.ThreadCpu(CpuMeter.STREAM, s),
+        // a stream thread of an earlier stage, gone by the second snapshot
+        4L, new CpuMeter.ThreadCpu(CpuMeter.STREAM, 9 * s)));
+    // 2 s later: the machine 3.6 core-seconds busier, the process 3 of them, 200 ms of it compiling;
+    // a client thread started in between
+    CpuMeter.Snapshot b = new CpuMeter.Snapshot(2 * s, 1_360, 13 * s, 2_200, Map.of(
+        1L, new CpuMeter.ThreadCpu(CpuMeter.SCORING, 4 * s), 2L, new CpuMeter.ThreadCpu(CpuMeter.SCORING, 3 * s),
+        3L, new CpuMeter.ThreadCpu(CpuMeter.STREAM, s + s / 2),
+        5L, new CpuMeter.ThreadCpu(CpuMeter.CLIENTS, s / 10)));
     CpuMeter.Use use = CpuMeter.between(a, b, 10_000);
 
     assertThat(use.machineCores()).isCloseTo(1.8, within(1e-9));
