@@ -18,9 +18,10 @@ import org.apache.kafka.streams.StreamsConfig;
 public final class StreamsSettings {
   /**
    * Under exactly-once a score event becomes visible when its transaction commits, so the commit
-   * interval is the floor of capture-to-visible latency. Kafka Streams' 100 ms missed a 250 ms p99
-   * at half of the maximum rate on 2 cores (p99 216-490 ms over six rows); 50 ms met it in three
-   * of four (123-183 ms at 2,808 images/s) for 2-13 % less end-to-end throughput.
+   * interval is the floor of capture-to-visible latency. At half of the maximum rate on 2 cores,
+   * Kafka Streams' 100 ms met a 250 ms p99 in one row of four (p99 216-490 ms); 50 ms in two (123
+   * and 183 ms at 2,808 images/s; 288-313 ms in a faster run at 3,486) and had the lower p50 in
+   * all four, for 2-13 % less end-to-end throughput.
    */
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 50;
 
@@ -48,13 +49,13 @@ public final class StreamsSettings {
     p.put(UnexpectedErrorHandler.DLQ_TOPIC_CONFIG, config.string(CaeConfig.DLQ_TOPIC));
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(DEFAULT_COMMIT_INTERVAL_MS));
     if (config.integer(CaeConfig.STREAM_BUFFER_MAX) > 1) {
-      // Finished batches are forwarded between polls: an idle input must not hold them 100 ms.
+      // Finished batches are forwarded between polls: an idle input must not hold them a commit interval.
       p.put(StreamsConfig.POLL_MS_CONFIG,
           Long.toString(ScoringBuffer.checkIntervalMs(config.integer(CaeConfig.STREAM_BUFFER_WAIT_MS))));
     }
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), Integer.toString(DEFAULT_PRODUCER_BATCH_BYTES));
     // Dead letters carry images: as large as the image topics topics.create makes, and at least
     // the 1 MiB default. Whether a dead letter fits is then decided per record (DeadLetter).
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), Integer.toString(DEFAULT_PRODUCER_BATCH_BYTES));
     p.put(StreamsConfig.producerPrefix("max.request.size"),
         Integer.toString(Math.max(1 << 20, imageTopicMaxBytes(config))));
     p.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"),
