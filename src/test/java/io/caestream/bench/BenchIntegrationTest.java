@@ -59,7 +59,11 @@ class BenchIntegrationTest {
     // Where the CPU of the counted records went: the scorer's pool works only end to end.
     assertThat(e2e.cpuUsPerImage().get(CpuMeter.SCORING)).as("end to end scores").isPositive();
     assertThat(kafka.cpuUsPerImage().get(CpuMeter.SCORING)).as("the pass-through does not").isZero();
-    assertThat(kafka.cpuUsPerImage().get(CpuMeter.STREAM)).as("its stream thread").isPositive();
+    // 300 pass-through records can all commit in one transaction, so that the 10th-percentile and
+    // the last record arrive together and the window holds no stream-thread work; serve's frames
+    // span many commits.
+    assertThat(kafka.cpuUsPerImage().get(CpuMeter.STREAM)).as("its stream thread").isNotNull().isNotNegative();
+    assertThat(e2e.cpuUsPerImage().get(CpuMeter.STREAM)).as("serve's stream thread").isPositive();
     assertThat(e2e.cpuUsPerImage().get(CpuMeter.BROKER)).as("the in-process broker").isPositive();
     assertThat(e2e.machineCores()).isPositive();
     assertThat(latency.cpuUsPerImage()).isNull();
