@@ -52,7 +52,7 @@ public final class BenchCommand implements Callable<Integer> {
           + " compiling (default ${DEFAULT-VALUE} s); feeding at a fixed rate then goes on uncounted while the JIT"
           + " compilers are busy, for at most --warm-up seconds more.")
   double latencyWarmUp;
-  @Option(names = "--warm-up", defaultValue = "60",
+  @Option(names = "--warm-up", defaultValue = "180",
       description = "Before measuring, run the stages uncounted (serve and the pass-through, or the scoring path)"
           + " until the JIT compilers are nearly idle, for at most this long (default ${DEFAULT-VALUE} s; 0 = none);"
           + " also the most each latency row's warm-up is extended while they are busy.")
