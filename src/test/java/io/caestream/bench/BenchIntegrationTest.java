@@ -22,7 +22,10 @@ class BenchIntegrationTest {
   void everyStageReportsConsistentRowsForTiledFramesOverTwoRounds() throws Exception {
     CaeConfig config = CaeConfig.defaults();
     Bench.FrameSize frame = new Bench.FrameSize(160, 128);
-    long records = 300;
+    // Enough frames for serve's counted window to span many commits: with 300, one slow commit on
+    // a loaded CI machine made nearly all of them visible at once, after the pool had scored the
+    // last, and the window held no scoring work at all.
+    long records = 1200;
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<BenchRow> rows = new Bench(new Bench.Options(config, List.of(4), 0.3, 4, frame, List.of(1), records,
         null, List.of(40.0), 2, 2), new PrintStream(log, true)).run();
@@ -59,7 +62,7 @@ class BenchIntegrationTest {
     // Where the CPU of the counted records went: the scorer's pool works only end to end.
     assertThat(e2e.cpuUsPerImage().get(CpuMeter.SCORING)).as("end to end scores").isPositive();
     assertThat(kafka.cpuUsPerImage().get(CpuMeter.SCORING)).as("the pass-through does not").isZero();
-    // 300 pass-through records can all commit in one transaction, so that the 10th-percentile and
+    // The pass-through's records can all commit in one transaction, so that the 10th-percentile and
     // the last record arrive together and the window holds no stream-thread work; serve's frames
     // span many commits.
     assertThat(kafka.cpuUsPerImage().get(CpuMeter.STREAM)).as("its stream thread").isNotNull().isNotNegative();
