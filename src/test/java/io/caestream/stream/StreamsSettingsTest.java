@@ -1,8 +1,11 @@
 package io.caestream.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caestream.config.CaeConfig;
+import io.caestream.config.ConfigException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -32,6 +35,27 @@ class StreamsSettingsTest {
         "kafka.bootstrap.servers", "localhost:9092", "kafka.producer.batch.size", "16384"))))
         .getProducerConfigs("client");
     assertThat(overridden).containsEntry(ProducerConfig.BATCH_SIZE_CONFIG, "16384");
+  }
+
+  @Test
+  void moreStreamThreadsCommitLessOftenEachSoTheInstancesTransactionRateStaysBounded() {
+    assertThat(commitIntervalWith(Map.of("kafka.num.stream.threads", "1"))).isEqualTo(50);
+    assertThat(commitIntervalWith(Map.of("kafka.num.stream.threads", "2"))).isEqualTo(100);
+    assertThat(commitIntervalWith(Map.of("kafka.num.stream.threads", "4")))
+        .isEqualTo(StreamsSettings.MAX_DEFAULT_COMMIT_INTERVAL_MS).isEqualTo(100);
+    assertThat(commitIntervalWith(Map.of("kafka.num.stream.threads", "32"))).isEqualTo(100);
+    assertThat(commitIntervalWith(Map.of("kafka.num.stream.threads", "4", "kafka.commit.interval.ms", "50")))
+        .as("the user's value wins").isEqualTo(50);
+    assertThatThrownBy(() -> StreamsSettings.of(CaeConfig.defaults().with(Map.of(
+        "kafka.bootstrap.servers", "localhost:9092", "kafka.num.stream.threads", "four"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.num.stream.threads");
+  }
+
+  private static long commitIntervalWith(Map<String, String> kafka) {
+    Map<String, String> c = new HashMap<>(BROKER);
+    c.putAll(kafka);
+    return new StreamsConfig(StreamsSettings.of(CaeConfig.defaults().with(c)))
+        .getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
   }
 
   @Test
