@@ -56,6 +56,11 @@ public record BenchRow(String stage, int batch, Integer streamThreads, double im
         jitCores, cpu.machineCores(), java.util.Collections.unmodifiableMap(cpu.usPerImage()));
   }
 
+  BenchRow withRatioToRaw(double ratio) {
+    return new BenchRow(stage, batch, streamThreads, imagesPerSec, tilesPerSec, ratio, ratioToBound,
+        inputRate, p50Ms, p99Ms, maxMs, images, seconds, variant, latencyParts, roundRatiosToBound, jitCores, machineCores, cpuUsPerImage);
+  }
+
   BenchRow withJitCores(double cores) {
     return new BenchRow(stage, batch, streamThreads, imagesPerSec, tilesPerSec, ratioToRaw, ratioToBound,
         inputRate, p50Ms, p99Ms, maxMs, images, seconds, variant, latencyParts, roundRatiosToBound, cores, machineCores, cpuUsPerImage);

@@ -58,7 +58,7 @@ public final class BenchCommand implements Callable<Integer> {
           + " also the most each latency row's warm-up is extended while they are busy.")
   double warmUp;
   @Option(names = "--rounds", defaultValue = "1",
-      description = "Run the scoring path (best batch), kafka and end-to-end stages this many times, alternating, and keep the best of each (default ${DEFAULT-VALUE}).")
+      description = "Run raw and the scoring path (best batch), kafka and end-to-end stages this many times, alternating, and keep the best of each (default ${DEFAULT-VALUE}).")
   int rounds;
   @Option(names = "--no-latency", description = "Skip the latency rows.")
   boolean noLatency;
