@@ -188,11 +188,6 @@ public final class Bench {
         .findFirst().orElseThrow());
   }
 
-  private static BenchRow bestRaw(List<BenchRow> rows) {
-    return rows.stream().filter(r -> r.stage().equals("raw"))
-        .max(java.util.Comparator.comparingDouble(BenchRow::imagesPerSec)).orElseThrow();
-  }
-
   /** A stage's JIT share, when it was large enough to have slowed the stage down. */
   private static String jitNote(double jitCores) {
     return jitCores >= QUIET_JIT_CORES
@@ -211,7 +206,6 @@ public final class Bench {
     BenchRow bestPath = rows.stream().filter(r -> r.stage().equals("scoring-path"))
         .max(java.util.Comparator.comparingDouble(BenchRow::imagesPerSec)).orElseThrow();
     int bestPathIndex = rows.indexOf(bestPath);
-    BenchRow bestRaw = bestRaw(rows);
     // serve as the scoring path was measured at its best: the same batch limit.
     List<Variants.Variant> variants = options.variants().apply(
         config.with(Map.of(CaeConfig.MODEL_BATCH_MAX, Integer.toString(bestPath.batch()))));
@@ -234,11 +228,9 @@ public final class Bench {
         int rawIndex = rawIndex(rows, batch);
         if (rawAgain.imagesPerSec() > rows.get(rawIndex).imagesPerSec()) {
           rows.set(rawIndex, rawAgain);
-          bestRaw = bestRaw(rows);
         }
         if (again.imagesPerSec() > bestPath.imagesPerSec()) {
           bestPath = again;
-          rows.set(bestPathIndex, bestPath);
         }
       }
       for (Pairing p : pairings) {
@@ -258,6 +250,8 @@ public final class Bench {
     double rawAtPathBatch = rows.get(rawIndex(rows, bestPath.batch())).imagesPerSec();
     bestPath = bestPath.withRatioToRaw(bestPath.imagesPerSec() / rawAtPathBatch);
     rows.set(bestPathIndex, bestPath);
+    BenchRow bestRaw = rows.stream().filter(r -> r.stage().equals("raw"))
+        .max(java.util.Comparator.comparingDouble(BenchRow::imagesPerSec)).orElseThrow();
     for (Pairing p : pairings) {
       Run pass = p.bestPass;
       Run e2e = p.bestE2e;

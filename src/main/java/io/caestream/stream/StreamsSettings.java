@@ -21,22 +21,21 @@ public final class StreamsSettings {
    * interval is the floor of capture-to-visible latency. At half of the maximum rate on 2 cores,
    * Kafka Streams' 100 ms met a 250 ms p99 in one row of four (p99 216-490 ms); 50 ms in two (123
    * and 183 ms at 2,808 images/s; 288-313 ms in a faster run at 3,486) and had the lower p50 in
-   * all four, for 2-13 % less end-to-end throughput. This is the default for one stream thread;
-   * with more it grows ({@link #COMMIT_INTERVAL_MS_PER_THREAD}).
+   * all four, for 2-13 % less end-to-end throughput. This is the default per stream thread, up to
+   * {@link #MAX_DEFAULT_COMMIT_INTERVAL_MS}.
    */
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 50;
 
   /**
-   * The default commit interval per stream thread, and its ceiling. Each stream thread commits a
-   * transaction of its own every interval, and the broker's cost is per transaction (markers,
-   * transaction log, offset commit), not per record: four threads at 50 ms, 80 transactions a
-   * second, cost it 60-77 us of CPU per image, against 27-32 at 100 ms and 20-35 at 150 ms, and end
-   * to end went from 0.85x the additive bound to 0.97x (100 ms) and 1.03-1.06x (150 ms). The
-   * ceiling is for latency: at half the four-thread maximum, 100 ms gave p50 116-149 / p99
-   * 218-310 ms and 150 ms p50 154-155 / p99 288-300 (one thread at 50 ms, 4,000 images/s: p50 60
-   * / p99 176). One thread keeps 50 ms; two get 100.
+   * The ceiling of the default commit interval, which grows with the stream threads. Each stream
+   * thread commits a transaction of its own every interval, and the broker's cost is per
+   * transaction (markers, transaction log, offset commit), not per record: four threads at 50 ms,
+   * 80 transactions a second, cost it 60-77 us of CPU per image, against 27-32 at 100 ms and 20-35
+   * at 150 ms, and end to end went from 0.85x the additive bound to 0.97x (100 ms) and 1.03-1.06x
+   * (150 ms). The ceiling is for latency: at half the four-thread maximum, 100 ms gave p50
+   * 116-149 / p99 218-310 ms and 150 ms p50 154-155 / p99 288-300 (one thread at 50 ms, 4,000
+   * images/s: p50 60 / p99 176). One thread keeps 50 ms; two get 100.
    */
-  static final long COMMIT_INTERVAL_MS_PER_THREAD = 50;
   static final long MAX_DEFAULT_COMMIT_INTERVAL_MS = 100;
 
   /**
@@ -104,8 +103,7 @@ public final class StreamsSettings {
     } catch (NumberFormatException e) {
       // StreamsConfig names the key below
     }
-    return Math.min(MAX_DEFAULT_COMMIT_INTERVAL_MS,
-        Math.max(DEFAULT_COMMIT_INTERVAL_MS, COMMIT_INTERVAL_MS_PER_THREAD * threads));
+    return Math.min(MAX_DEFAULT_COMMIT_INTERVAL_MS, DEFAULT_COMMIT_INTERVAL_MS * threads);
   }
 
   /**
